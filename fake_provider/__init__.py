@@ -1,0 +1,1 @@
+"""The fake LLM provider: OpenAI-compatible, seeded, fast, failing on a timeline."""

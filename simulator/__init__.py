@@ -1,0 +1,1 @@
+"""Everything that drives, watches and judges a game day."""
