@@ -84,9 +84,7 @@ def resolve_behaviours(
     return resolved
 
 
-def lookup_behaviour(
-    name: str, custom: Mapping[str, BehaviourProfile]
-) -> BehaviourProfile:
+def lookup_behaviour(name: str, custom: Mapping[str, BehaviourProfile]) -> BehaviourProfile:
     """The profile called ``name``: scenario-defined first, then built-in."""
     profile = custom.get(name) or BUILTIN_BEHAVIOURS.get(name)
     if profile is None:

@@ -1,0 +1,85 @@
+"""Run the provider as a server process until SIGINT/SIGTERM, flushing truth on the way out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from fake_provider.config import ProviderConfig
+from fake_provider.errors import InvalidInputError
+from fake_provider.server import build_app, flush_periodically
+from fake_provider.state import ProviderState
+from fake_provider.truthlog import TruthLog
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def serve_async(
+    config: ProviderConfig,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8900,
+    truth_path: Path | None = None,
+    admin_token: str | None = None,
+    t0_unix: float | None = None,
+    on_ready: Callable[[str], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until ``stop`` is set or a termination signal arrives."""
+    state = ProviderState.create(config, t0_unix)
+    truth = TruthLog(truth_path)
+    app = build_app(state, truth, admin_token=admin_token)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=2048)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        truth.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise InvalidInputError(
+                f"port {port} on {host} is in use; pass --port 0 to pick a free one"
+            ) from None
+        raise InvalidInputError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    bound = runner.addresses[0]
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    flusher = asyncio.create_task(flush_periodically(truth))
+    if on_ready is not None:
+        on_ready(url)
+    try:
+        await stop.wait()
+    finally:
+        flusher.cancel()
+        await runner.cleanup()
+        truth.close()
+
+
+def serve(config: ProviderConfig, **kwargs: object) -> None:
+    """Blocking :func:`serve_async`, on uvloop when it is installed."""
+    try:
+        import uvloop  # optional speed-up
+    except ImportError:
+        asyncio.run(serve_async(config, **kwargs))  # type: ignore[arg-type]
+    else:
+        uvloop.run(serve_async(config, **kwargs))  # type: ignore[arg-type]

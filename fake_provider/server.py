@@ -1,0 +1,303 @@
+"""The HTTP layer: aiohttp handlers that render response plans in real time.
+
+Handlers stay thin: parse, ask the core for a plan, render it. Everything about what the
+answer is lives in ``plan_chat``/``plan_embeddings``; everything about when bytes go out
+lives in :func:`render`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+
+from fake_provider.admin import add_admin_routes
+from fake_provider.embeddings import plan_embeddings
+from fake_provider.errors import ApiError
+from fake_provider.metrics import CONTENT_TYPE
+from fake_provider.plan import RequestContext, error_plan
+from fake_provider.plan_chat import plan_chat
+from fake_provider.provider_metrics import ProviderMetrics
+from fake_provider.records import ResponsePlan
+from fake_provider.request import parse_chat_request, parse_embedding_request, parse_json_object
+from fake_provider.state import ProviderState
+from fake_provider.truthlog import TruthLog
+
+STATE: web.AppKey[ProviderState] = web.AppKey("state", ProviderState)
+TRUTH: web.AppKey[TruthLog] = web.AppKey("truth", TruthLog)
+METRICS: web.AppKey[ProviderMetrics] = web.AppKey("metrics", ProviderMetrics)
+CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("clock")
+
+_JSON = "application/json"
+_DONE = b"data: [DONE]\n\n"
+#: Slice of a long wait between checks that the client is still there.
+_WAIT_SLICE_S = 0.5
+
+
+def _json_response(
+    status: int, body: object, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(body), content_type=_JSON, headers=headers)
+
+
+def _context(request: web.Request, state: ProviderState, t_s: float) -> RequestContext:
+    auth = request.headers.get("Authorization", "")
+    api_key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    return RequestContext(
+        t_s=t_s,
+        api_key=api_key,
+        request_id=state.next_request_id(),
+        client_request_id=request.headers.get("x-client-request-id"),
+        retry_count=request.headers.get("x-stainless-retry-count"),
+        session=request.headers.get("x-gameday-session"),
+    )
+
+
+def _api_handler(
+    planner: Callable[[dict, RequestContext, ProviderState], ResponsePlan], endpoint: str
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        app = request.app
+        state = app[STATE]
+        ctx = _context(request, state, app[CLOCK]() - state.t0_unix)
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            limit = state.config.max_body_bytes
+            err = ApiError(
+                413,
+                f"Request body too large: the limit is {limit} bytes.",
+                "invalid_request_error",
+                None,
+                "request_too_large",
+            )
+            return await render(request, error_plan(err, ctx, endpoint=endpoint))
+        if not ctx.api_key:
+            err = ApiError(
+                401,
+                "You didn't provide an API key. Provide it in the "
+                "Authorization header as 'Bearer YOUR_KEY'.",
+                "invalid_request_error",
+                None,
+                "invalid_api_key",
+            )
+            return await render(request, error_plan(err, ctx, endpoint=endpoint))
+        try:
+            plan = planner(parse_json_object(raw), ctx, state)
+        except ApiError as err:
+            plan = error_plan(err, ctx, endpoint=endpoint)
+        return await render(request, plan)
+
+    return handle
+
+
+def _chat(body: dict, ctx: RequestContext, state: ProviderState) -> ResponsePlan:
+    return plan_chat(parse_chat_request(body), ctx, state)
+
+
+def _embeddings(body: dict, ctx: RequestContext, state: ProviderState) -> ResponsePlan:
+    return plan_embeddings(parse_embedding_request(body), ctx, state)
+
+
+async def _wait(request: web.Request, seconds: float) -> bool:
+    """Sleep ``seconds``; False as soon as the client has gone away."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        left = deadline - loop.time()
+        if left <= 0:
+            return True
+        await asyncio.sleep(min(left, _WAIT_SLICE_S))
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return False
+
+
+async def render(request: web.Request, plan: ResponsePlan) -> web.StreamResponse:
+    """Send ``plan`` on time; record its truth and metrics whatever happens."""
+    app = request.app
+    metrics = app[METRICS]
+    metrics.started(plan.truth.model)
+    outcome = plan
+    try:
+        resp, delivered = await _deliver(request, plan)
+        if not delivered:
+            outcome = _abandoned(plan)
+        return resp
+    except (ConnectionResetError, asyncio.CancelledError):
+        outcome = _abandoned(plan)
+        raise
+    finally:
+        metrics.finished(outcome)
+        app[TRUTH].append(outcome.truth)
+
+
+async def _deliver(request: web.Request, plan: ResponsePlan) -> tuple[web.StreamResponse, bool]:
+    """Render the plan; the flag is False when the client left before the answer."""
+    if plan.hang_s is not None:
+        if not await _wait(request, plan.hang_s):
+            return web.Response(status=499), False
+        return _json_response(
+            504,
+            {
+                "error": {
+                    "message": "Gateway timeout.",
+                    "type": "server_error",
+                    "param": None,
+                    "code": None,
+                }
+            },
+        ), True
+    if plan.streaming:
+        return await _render_stream(request, plan), True
+    if plan.delay_s > 0 and not await _wait(request, plan.delay_s):
+        return web.Response(status=499), False
+    headers = dict(plan.headers)
+    if plan.raw_body is not None:
+        return web.Response(
+            status=plan.status, body=plan.raw_body, content_type=_JSON, headers=headers
+        ), True
+    if plan.cut_after is not None:
+        return await _render_cut(request, plan, headers), True
+    return _json_response(plan.status, plan.body, headers), True
+
+
+def _abandoned(plan: ResponsePlan) -> ResponsePlan:
+    """The same plan, its truth marked as dropped by the client (status 499)."""
+    truth = dataclasses.replace(plan.truth, status=499, error_code="client_closed")
+    return dataclasses.replace(plan, truth=truth)
+
+
+async def _render_cut(
+    request: web.Request, plan: ResponsePlan, headers: dict[str, str]
+) -> web.StreamResponse:
+    """Announce the whole body, send half, then drop the connection."""
+    body = orjson.dumps(plan.body)
+    resp = web.StreamResponse(status=plan.status, headers=headers)
+    resp.content_type = _JSON
+    resp.content_length = len(body)
+    await resp.prepare(request)
+    await resp.write(body[: len(body) // 2])
+    if request.transport is not None:
+        request.transport.abort()
+    return resp
+
+
+async def _render_stream(request: web.Request, plan: ResponsePlan) -> web.StreamResponse:
+    """Send SSE chunks at their planned offsets, coalescing chunks that are already due."""
+    assert plan.chunks is not None  # noqa: S101 - guaranteed by plan.streaming
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    resp = web.StreamResponse(status=plan.status, headers=dict(plan.headers))
+    resp.content_type = "text/event-stream"
+    resp.headers["Cache-Control"] = "no-cache"
+    await resp.prepare(request)
+    chunks, offsets = plan.chunks, plan.chunk_offsets_s
+    n = len(chunks) if plan.cut_after is None else plan.cut_after
+    i = 0
+    while i < n:
+        wait = start + offsets[i] - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        now = loop.time() - start
+        parts = []
+        while i < n and offsets[i] <= now + 0.0005:
+            data = orjson.dumps(chunks[i])
+            if i == plan.malformed_at:
+                data = data[: len(data) // 2]
+            parts.append(b"data: " + data + b"\n\n")
+            i += 1
+        await resp.write(b"".join(parts))
+    if plan.cut_after is not None:
+        if request.transport is not None:
+            request.transport.abort()
+        return resp
+    await resp.write(_DONE)
+    await resp.write_eof()
+    return resp
+
+
+async def _models(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    created = int(state.t0_unix)
+    data = [
+        {"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}
+        for m in state.config.models
+    ]
+    return _json_response(200, {"object": "list", "data": data})
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return _json_response(200, {"status": "ok", "t": request.app[CLOCK]() - state.t0_unix})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    text = request.app[METRICS].registry.render()
+    return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+
+@web.middleware
+async def _errors_as_json(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Unknown paths and wrong methods answer in OpenAI's error shape too."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = {404: "unknown_url", 405: "method_not_allowed"}.get(exc.status)
+        message = (
+            f"Invalid URL ({request.method} {request.path})"
+            if exc.status in (404, 405)
+            else exc.reason
+        )
+        return _json_response(
+            exc.status,
+            {
+                "error": {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": code,
+                }
+            },
+        )
+
+
+def build_app(
+    state: ProviderState,
+    truth: TruthLog,
+    *,
+    admin_token: str | None = None,
+    clock: Callable[[], float] = time.time,
+) -> web.Application:
+    """The provider as an aiohttp application (no background tasks; see ``serve``)."""
+    app = web.Application(
+        client_max_size=state.config.max_body_bytes, middlewares=[_errors_as_json]
+    )
+    app[STATE] = state
+    app[TRUTH] = truth
+    app[METRICS] = ProviderMetrics(state, clock)
+    app[CLOCK] = clock
+    app.router.add_post("/v1/chat/completions", _api_handler(_chat, "chat"))
+    app.router.add_post("/v1/embeddings", _api_handler(_embeddings, "embeddings"))
+    app.router.add_get("/v1/models", _models)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    add_admin_routes(app, state, admin_token, clock)
+    return app
+
+
+async def flush_periodically(truth: TruthLog, interval_s: float = 1.0) -> None:
+    """Flush the truth log every ``interval_s`` until cancelled."""
+    with contextlib.suppress(asyncio.CancelledError):
+        while True:
+            await asyncio.sleep(interval_s)
+            truth.flush()
