@@ -1,0 +1,93 @@
+"""Records that cross the simulator's stages: telemetry (client view) and actions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+TELEMETRY_SCHEMA_VERSION = 1
+
+UserKind = Literal["extract", "classify", "chat", "agent", "rag"]
+#: What a request's outcome was, from the client's side.
+Outcome = Literal["ok", "rate_limited", "server_error", "client_error", "timeout",
+                  "connection_error", "budget_blocked", "malformed"]
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryRecord:
+    """One request as the client saw it (one line of telemetry.jsonl); times in seconds.
+
+    ``t`` is when the request was sent, in seconds since the run start.
+    """
+
+    t: float
+    request_id: str | None
+    user_kind: str
+    session_id: str
+    step: int
+    model_requested: str
+    model_reported: str | None
+    system_fingerprint: str | None
+    prompt_version: str | None
+    status: int
+    outcome: str
+    error_type: str | None
+    latency_s: float
+    ttft_s: float | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    finish_reason: str | None
+    format_ok: bool | None
+    correct: bool | None
+    tool_calls: tuple[str, ...] = ()
+    ratelimit_remaining_tokens: int | None = None
+    ratelimit_remaining_requests: int | None = None
+    retries: int = 0
+    budget_action: str | None = None
+    stream: bool = False
+    #: Largest gap between two streamed chunks, seconds (streaming only).
+    max_chunk_gap_s: float | None = None
+    api_key: str | None = None
+    #: Client-side faults in force when the request was built (prompt, config, input drift).
+    client_faults: tuple[str, ...] = ()
+    #: Short text of the answer for drift monitors (first 200 characters).
+    content_head: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict carrying ``schema_version``."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["tool_calls"] = list(self.tool_calls)
+        out["client_faults"] = list(self.client_faults)
+        out["schema_version"] = TELEMETRY_SCHEMA_VERSION
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TelemetryRecord:
+        """Inverse of :meth:`to_json` (ignores unknown keys)."""
+        names = _FIELDS
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["tool_calls"] = tuple(kwargs.get("tool_calls", ()))
+        kwargs["client_faults"] = tuple(kwargs.get("client_faults", ()))
+        return cls(**kwargs)
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(TelemetryRecord))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """A budget or runbook action taken during a run (one line of actions.jsonl)."""
+
+    t: float
+    kind: str
+    cause: str
+    target: str | None = None
+    detail: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"t": self.t, "kind": self.kind, "cause": self.cause, "target": self.target,
+                "detail": dict(self.detail), "schema_version": 1}
