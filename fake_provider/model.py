@@ -88,6 +88,10 @@ def _json_target(req: ChatRequest, reading: Reading, answer: Any, rng: random.Ra
     fmt = req.response_format or {}
     if fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+        props = schema.get("properties")
+        if answer is not None and not isinstance(answer, Mapping) and isinstance(props, Mapping):
+            # A scalar answer (a label, a fact) goes into the schema's first field.
+            answer = {next(iter(props), "answer"): answer}
         return instance_for(schema, rng, answer)
     if isinstance(answer, Mapping):
         return dict(answer)
