@@ -35,7 +35,14 @@ def _cmd_provider(args: argparse.Namespace) -> int:
             f"--host {args.host} is not loopback: pass --admin-token so nobody else can "
             "reconfigure the provider"
         )
-    if args.scenario is not None:
+    if args.config is not None:
+        import orjson
+
+        try:
+            config = ProviderConfig.from_json(orjson.loads(args.config.read_bytes()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise InvalidInputError(f"--config {args.config}: {exc}") from None
+    elif args.scenario is not None:
         from simulator.scenario import load_scenario, to_provider_config
 
         config = to_provider_config(load_scenario(args.scenario))
@@ -72,6 +79,8 @@ def _add_provider(sub: argparse._SubParsersAction) -> None:
         help="scenario whose provider, behaviours and "
         "faults to serve (default: a fault-free default world)",
     )
+    p.add_argument("--config", type=Path, help="a ProviderConfig as JSON (what `gameday run` "
+                   "hands its provider process)")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8900, help="port (default 8900; 0 = any free)")
     p.add_argument("--truth", type=Path, help="write the truth log (JSONL) here")
@@ -91,12 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
         "drive traffic, and score whether monitoring caught them.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in _SUBCOMMANDS:
+    for add in _subcommands():
         add(sub)
     return parser
 
 
-_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_provider]
+def _subcommands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    from simulator.commands import run_commands, scenario_commands
+
+    return [run_commands.add_run, run_commands.add_worker, _add_provider,
+            scenario_commands.add_lint, scenario_commands.add_scenarios,
+            scenario_commands.add_schema]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""``gameday`` subcommands, one module per family; ``simulator.cli`` wires them up."""

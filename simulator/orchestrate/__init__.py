@@ -1,0 +1,1 @@
+"""Orchestration of a real-time game day: provider process, locust, fault clock, run directory."""

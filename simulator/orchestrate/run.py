@@ -1,0 +1,227 @@
+"""``gameday run``: provider process + locust traffic + fault clock, into a run directory.
+
+This module imports locust (and so gevent's monkey-patching) only inside the functions
+that run it; importing the module itself is cheap and side-effect free.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fake_provider.errors import GamedayError, InvalidInputError
+from fake_provider.runner import is_loopback
+from simulator.orchestrate.locust_files import write_locust_reports
+from simulator.orchestrate.progress import LiveStats, ProgressDisplay
+from simulator.orchestrate.provider_process import ProviderProcess
+from simulator.orchestrate.rundir import make_run_dir, write_atomic
+from simulator.scenario import Scenario, to_provider_config
+
+
+class HarnessError(GamedayError):
+    """The run could not go on (target unreachable, provider died, interrupted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Flags of ``gameday run`` that are not scenario overrides."""
+
+    report_dir: Path = Path("reports")
+    target: str | None = None
+    allow_remote: bool = False
+    workers: int = 0
+    progress: bool | None = None
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    """Where the run wrote its files, and whether it ended early (and why)."""
+
+    run_dir: Path
+    requests: int = 0
+    interrupted: bool = False
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def check_target(target: str, allow_remote: bool) -> str:
+    """The target base URL (no trailing /v1); non-loopback needs ``allow_remote``."""
+    parsed = urllib.parse.urlparse(target)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidInputError(f"target {target!r}: expected an http(s) URL")
+    if not is_loopback(parsed.hostname) and not allow_remote:
+        raise InvalidInputError(
+            f"target {target!r} is not on this machine; pass --allow-remote to send load to it")
+    base = target.rstrip("/")
+    return base[:-3] if base.endswith("/v1") else base
+
+
+def _reachable(base: str) -> str | None:
+    """None when something answers HTTP at ``base``, else why not."""
+    try:
+        with urllib.request.urlopen(base + "/v1/models", timeout=5):
+            return None
+    except urllib.error.HTTPError:
+        return None  # it answers; auth or routing is its business
+    except (OSError, urllib.error.URLError) as exc:
+        return str(getattr(exc, "reason", exc))
+
+
+def run_gameday(scenario: Scenario, options: RunOptions) -> RunOutcome:
+    """Run ``scenario`` in real time and write its run directory; never raises after start.
+
+    Errors before traffic starts raise (:class:`InvalidInputError`, :class:`HarnessError`);
+    once the run directory exists, failures end the run early and are reported on the
+    outcome, with everything recorded so far written out.
+    """
+    target = options.target or scenario.traffic.target
+    base = check_target(target, options.allow_remote) if target else None
+    run_dir = make_run_dir(options.report_dir, scenario.name)
+    outcome = RunOutcome(run_dir)
+    if scenario.source_path is not None:
+        write_atomic(run_dir / "scenario.yaml", scenario.source_path.read_bytes())
+    provider = ProviderProcess(to_provider_config(scenario), run_dir)
+    try:
+        provider.start()
+    except GamedayError as exc:
+        outcome.interrupted, outcome.reason = True, str(exc)
+        return outcome
+    try:
+        host = base or provider.url
+        problem = _reachable(host)
+        if problem is not None:
+            outcome.interrupted = True
+            outcome.reason = f"target {host} is unreachable: {problem}"
+            return outcome
+        _drive(scenario, options, provider, host, outcome)
+    finally:
+        code = provider.stop()
+        if code not in (0, None) and not outcome.interrupted:
+            outcome.notes.append(f"provider exited with code {code}; see provider.log")
+    return outcome
+
+
+def _drive(scenario: Scenario, options: RunOptions, provider: ProviderProcess, host: str,
+           outcome: RunOutcome) -> None:
+    """Run locust for the scenario's duration; stop early on a signal or a dead provider."""
+    import gevent
+    from locust.env import Environment
+
+    from simulator.workloads.settings import JsonlSink, WorkloadRuntime, workload_settings
+    from simulator.workloads.users import apply_mix
+
+    settings = workload_settings(scenario)
+    classes = apply_mix(settings)
+    sink = JsonlSink(outcome.run_dir / "telemetry.jsonl")
+    stats = LiveStats(sink)
+    t0 = time.time()
+    provider.set_t0(t0)
+    env = Environment(user_classes=classes, host=host)
+    runtime = WorkloadRuntime(settings=settings, t0_unix=t0, sink=stats)
+    env.gameday = runtime  # type: ignore[attr-defined]
+    workers: list[subprocess.Popen[bytes]] = []
+    stop_reason: list[str] = []
+
+    def on_signal(signum: int) -> None:
+        stop_reason.append(f"interrupted by {signal.Signals(signum).name}")
+
+    handlers = [gevent.signal_handler(s, on_signal, s) for s in (signal.SIGINT, signal.SIGTERM)]
+    display = ProgressDisplay(enabled=options.progress)
+    csv_writer = None
+    try:
+        runner = _start_runner(env, runtime, options.workers, workers, stats)
+        csv_writer = _spawn_csv_history(env, outcome.run_dir)
+        runner.start(scenario.traffic.users, spawn_rate=scenario.traffic.spawn_rate)
+        _watch(scenario, provider, stats, display, stop_reason, t0)
+        runner.quit()
+        _join_workers(workers)
+    finally:
+        display.close()
+        for handler in handlers:
+            handler.cancel()
+        for proc in workers:
+            if proc.poll() is None:
+                proc.kill()
+        sink.close()
+        write_locust_reports(env, outcome.run_dir, csv_writer)
+    outcome.requests = stats.requests
+    if stop_reason:
+        outcome.interrupted, outcome.reason = True, stop_reason[0]
+
+
+def _start_runner(env: Any, runtime: Any, n_workers: int,
+                  workers: list[subprocess.Popen[bytes]], stats: LiveStats) -> Any:
+    """A local runner, or a master with ``n_workers`` local worker processes connected."""
+    import gevent
+
+    if n_workers <= 0:
+        return env.create_local_runner()
+    from simulator.workloads.users import install_master_collection, send_setup
+
+    runner = env.create_master_runner("127.0.0.1", 0)
+    install_master_collection(env, stats)
+    port = runner.server.port
+    for _ in range(n_workers):
+        workers.append(subprocess.Popen(
+            [sys.executable, "-m", "simulator.cli", "worker", "--master", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+    deadline = time.monotonic() + 30
+    while runner.worker_count < n_workers:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in workers):
+            raise HarnessError(f"only {runner.worker_count} of {n_workers} locust workers "
+                               "connected")
+        gevent.sleep(0.1)
+    send_setup(runner, runtime)
+    return runner
+
+
+def _watch(scenario: Scenario, provider: ProviderProcess, stats: LiveStats,
+           display: ProgressDisplay, stop_reason: list[str], t0: float) -> None:
+    """Tick once a second until the duration ends, a signal arrives or the provider dies."""
+    import gevent
+
+    faults = [(f.id, f.start_s, f.start_s + f.duration_s) for f in scenario.faults]
+    while True:
+        elapsed = time.time() - t0
+        if elapsed >= scenario.duration_s or stop_reason:
+            return
+        if not provider.alive():
+            stop_reason.append("the fake provider died mid-run; see provider.log")
+            return
+        active = [fid for fid, start, end in faults if start <= elapsed < end]
+        display.show(stats.snapshot(elapsed, scenario.duration_s, active))
+        gevent.sleep(min(1.0, max(0.05, scenario.duration_s - elapsed)))
+
+
+def _join_workers(workers: list[subprocess.Popen[bytes]], timeout_s: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    for proc in workers:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _spawn_csv_history(env: Any, run_dir: Path) -> Callable[[], None] | None:
+    """Start locust's own CSV history writer; returns a function that stops it."""
+    import gevent
+    from locust import stats as locust_stats
+
+    writer = locust_stats.StatsCSVFileWriter(
+        env, locust_stats.PERCENTILES_TO_REPORT, str(run_dir / "locust"), full_history=False)
+    greenlet = gevent.spawn(writer.stats_writer)
+
+    def stop() -> None:
+        greenlet.kill(block=True)
+        writer.close_files()
+
+    return stop

@@ -1,0 +1,15 @@
+"""``gameday worker``: a locust worker process that gets its scenario from the master."""
+
+from __future__ import annotations
+
+
+def run_worker(master_host: str, master_port: int) -> None:
+    """Connect to a ``gameday run --workers`` master and run users until it says stop."""
+    from locust.env import Environment
+
+    from simulator.workloads.users import ALL_USER_CLASSES, install_worker_setup
+
+    env = Environment(user_classes=list(ALL_USER_CLASSES))
+    runner = env.create_worker_runner(master_host, master_port)
+    install_worker_setup(env)
+    runner.greenlet.join()
