@@ -91,3 +91,49 @@ class ActionRecord:
         """A JSON-ready dict."""
         return {"t": self.t, "kind": self.kind, "cause": self.cause, "target": self.target,
                 "detail": dict(self.detail), "schema_version": 1}
+
+
+AlertSource = Literal["builtin", "prometheus", "alertmanager", "webhook", "import"]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert episode from any source (one line of alerts.jsonl); times in seconds since
+    the run start, with the same instants in UTC (ISO 8601, ``Z``)."""
+
+    name: str
+    source: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    fired_at: float
+    resolved_at: float | None = None
+    fired_at_utc: str | None = None
+    resolved_at_utc: str | None = None
+    #: Identity of the alert's label set (Alertmanager's fingerprint when it sent one).
+    fingerprint: str | None = None
+
+    @property
+    def failure_class(self) -> str | None:
+        """The ``failure_class`` label, if the alert names one."""
+        return self.labels.get("failure_class")
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict carrying ``schema_version``."""
+        return {"name": self.name, "source": self.source, "labels": dict(self.labels),
+                "annotations": dict(self.annotations), "fired_at": self.fired_at,
+                "resolved_at": self.resolved_at, "fired_at_utc": self.fired_at_utc,
+                "resolved_at_utc": self.resolved_at_utc, "fingerprint": self.fingerprint,
+                "schema_version": 1}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Alert:
+        """Inverse of :meth:`to_json`."""
+        return cls(name=str(data["name"]), source=str(data.get("source", "import")),
+                   labels=dict(data.get("labels") or {}),
+                   annotations=dict(data.get("annotations") or {}),
+                   fired_at=float(data["fired_at"]),
+                   resolved_at=None if data.get("resolved_at") is None
+                   else float(data["resolved_at"]),
+                   fired_at_utc=data.get("fired_at_utc"),
+                   resolved_at_utc=data.get("resolved_at_utc"),
+                   fingerprint=data.get("fingerprint"))
