@@ -79,8 +79,11 @@ def _add_provider(sub: argparse._SubParsersAction) -> None:
         help="scenario whose provider, behaviours and "
         "faults to serve (default: a fault-free default world)",
     )
-    p.add_argument("--config", type=Path, help="a ProviderConfig as JSON (what `gameday run` "
-                   "hands its provider process)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="a ProviderConfig as JSON (what `gameday run` hands its provider process)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8900, help="port (default 8900; 0 = any free)")
     p.add_argument("--truth", type=Path, help="write the truth log (JSONL) here")
@@ -108,9 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _subcommands() -> list[Callable[[argparse._SubParsersAction], None]]:
     from simulator.commands import run_commands, scenario_commands
 
-    return [run_commands.add_run, run_commands.add_worker, _add_provider,
-            scenario_commands.add_lint, scenario_commands.add_scenarios,
-            scenario_commands.add_schema]
+    return [
+        run_commands.add_run,
+        run_commands.add_worker,
+        _add_provider,
+        scenario_commands.add_lint,
+        scenario_commands.add_scenarios,
+        scenario_commands.add_schema,
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,8 +26,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"warning: {warning.path}: {warning.message}", file=sys.stderr)
     if args.workers < 0:
         raise InvalidInputError("--workers: expected 0 or more")
-    options = RunOptions(report_dir=args.report_dir, target=args.target,
-                         allow_remote=args.allow_remote, workers=args.workers)
+    options = RunOptions(
+        report_dir=args.report_dir,
+        target=args.target,
+        allow_remote=args.allow_remote,
+        workers=args.workers,
+    )
     outcome = run_gameday(scenario, options)
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -45,22 +49,34 @@ def _duration(text: str) -> str:
 
 def add_run(sub: argparse._SubParsersAction) -> None:
     """Register ``gameday run``."""
-    p = sub.add_parser("run", help="run a game day in real time against the fake provider",
-                       description="Start the embedded fake provider, drive locust traffic "
-                       "while the scenario's faults unfold, and write a run directory.")
+    p = sub.add_parser(
+        "run",
+        help="run a game day in real time against the fake provider",
+        description="Start the embedded fake provider, drive locust traffic "
+        "while the scenario's faults unfold, and write a run directory.",
+    )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--report-dir", type=Path, default=Path("reports"),
-                   help="where run directories go (default reports/)")
+    p.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        help="where run directories go (default reports/)",
+    )
     p.add_argument("--duration", type=_duration, help="override the scenario duration (90s, 6m)")
     p.add_argument("--users", type=int, help="override traffic.users")
     p.add_argument("--spawn-rate", type=float, help="override traffic.spawn_rate")
     p.add_argument("--seed", type=int, help="override the scenario seed")
-    p.add_argument("--target", help="send traffic to this URL (a gateway in front of the fake "
-                   "provider) instead of the provider itself")
-    p.add_argument("--allow-remote", action="store_true",
-                   help="allow a --target that is not on this machine")
-    p.add_argument("--workers", type=int, default=0,
-                   help="run a locust master with N local worker processes")
+    p.add_argument(
+        "--target",
+        help="send traffic to this URL (a gateway in front of the fake "
+        "provider) instead of the provider itself",
+    )
+    p.add_argument(
+        "--allow-remote", action="store_true", help="allow a --target that is not on this machine"
+    )
+    p.add_argument(
+        "--workers", type=int, default=0, help="run a locust master with N local worker processes"
+    )
     p.set_defaults(func=_cmd_run)
 
 

@@ -22,8 +22,11 @@ def write_locust_reports(env: Any, run_dir: Path, stop_history: Callable[[], Non
     from locust.html import get_html_report
 
     writer = locust_stats.StatsCSV(env, locust_stats.PERCENTILES_TO_REPORT)
-    for name, method in (("stats", writer.requests_csv), ("failures", writer.failures_csv),
-                         ("exceptions", writer.exceptions_csv)):
+    for name, method in (
+        ("stats", writer.requests_csv),
+        ("failures", writer.failures_csv),
+        ("exceptions", writer.exceptions_csv),
+    ):
         buffer = io.StringIO()
         method(csv.writer(buffer))
         write_atomic(run_dir / f"locust_{name}.csv", buffer.getvalue())

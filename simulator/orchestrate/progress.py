@@ -50,12 +50,19 @@ class LiveStats:
         self.requests += 1
         self.spend_usd += record.cost_usd
         failed = record.outcome not in ("ok", "rate_limited", "budget_blocked")
-        self._recent.append((record.t, record.input_tokens + record.output_tokens, failed,
-                             record.outcome == "rate_limited"))
+        self._recent.append(
+            (
+                record.t,
+                record.input_tokens + record.output_tokens,
+                failed,
+                record.outcome == "rate_limited",
+            )
+        )
         self.inner.emit(record)
 
-    def snapshot(self, elapsed_s: float, total_s: float,
-                 active_faults: Sequence[str]) -> ProgressSnapshot:
+    def snapshot(
+        self, elapsed_s: float, total_s: float, active_faults: Sequence[str]
+    ) -> ProgressSnapshot:
         """Rates over the last window ending at ``elapsed_s``."""
         while self._recent and self._recent[0][0] < elapsed_s - WINDOW_S:
             self._recent.popleft()
@@ -82,10 +89,12 @@ def _clock(seconds: float) -> str:
 def format_progress(s: ProgressSnapshot) -> str:
     """One status line: elapsed/total, active faults, rates and spend."""
     faults = ",".join(s.active_faults) if s.active_faults else "none"
-    return (f"[{_clock(s.elapsed_s)}/{_clock(s.total_s)}] faults: {faults} | "
-            f"{s.requests_per_s:.1f} req/s | errors {s.error_share:.1%} | "
-            f"429 {s.rate_limited_share:.1%} | {s.tokens_per_s:,.0f} tok/s | "
-            f"${s.spend_usd:.4f} | {s.requests} requests")
+    return (
+        f"[{_clock(s.elapsed_s)}/{_clock(s.total_s)}] faults: {faults} | "
+        f"{s.requests_per_s:.1f} req/s | errors {s.error_share:.1%} | "
+        f"429 {s.rate_limited_share:.1%} | {s.tokens_per_s:,.0f} tok/s | "
+        f"${s.spend_usd:.4f} | {s.requests} requests"
+    )
 
 
 class ProgressDisplay:

@@ -48,18 +48,31 @@ class ProviderProcess:
         """Start the process and wait until ``/healthz`` answers; returns the base URL."""
         config_path = self.run_dir / "provider-config.json"
         config_path.write_bytes(orjson.dumps(self.config.to_json(), option=orjson.OPT_INDENT_2))
-        cmd = [sys.executable, "-m", "simulator.cli", "provider", "--config", str(config_path),
-               "--port", "0", "--truth", str(self.run_dir / "truth.jsonl"),
-               "--admin-token", self.admin_token]
+        cmd = [
+            sys.executable,
+            "-m",
+            "simulator.cli",
+            "provider",
+            "--config",
+            str(config_path),
+            "--port",
+            "0",
+            "--truth",
+            str(self.run_dir / "truth.jsonl"),
+            "--admin-token",
+            self.admin_token,
+        ]
         log = open(self._log_path, "w")  # noqa: SIM115 - handed to the child
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True,
-                                      start_new_session=True)
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True
+        )
         log.close()
         line = self._read_first_line()
         if " on " not in line:
             self.stop()
             raise ProviderProcessError(
-                f"the provider did not start: {self._tail_log() or line.strip() or 'no output'}")
+                f"the provider did not start: {self._tail_log() or line.strip() or 'no output'}"
+            )
         self.url = line.split(" on ", 1)[1].split()[0]
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
@@ -72,10 +85,12 @@ class ProviderProcess:
         raise ProviderProcessError("the provider never became healthy")
 
     def _read_first_line(self) -> str:
-        assert self._proc is not None and self._proc.stdout is not None  # noqa: S101
+        assert self._proc is not None and self._proc.stdout is not None
         box: list[str] = []
-        reader = threading.Thread(target=lambda: box.append(self._proc.stdout.readline()),  # type: ignore[union-attr]
-                                  daemon=True)
+        reader = threading.Thread(
+            target=lambda: box.append(self._proc.stdout.readline()),  # type: ignore[union-attr]
+            daemon=True,
+        )
         reader.start()
         reader.join(self.start_timeout_s)
         return box[0] if box else ""
@@ -94,8 +109,15 @@ class ProviderProcess:
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """Call the admin API (or any path) and return the decoded JSON answer."""
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {self.admin_token}", "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.admin_token}",
+                "Content-Type": "application/json",
+            },
+        )
         with urllib.request.urlopen(req, timeout=5) as resp:
             return json.loads(resp.read() or b"null")
 

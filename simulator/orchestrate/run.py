@@ -60,7 +60,8 @@ def check_target(target: str, allow_remote: bool) -> str:
         raise InvalidInputError(f"target {target!r}: expected an http(s) URL")
     if not is_loopback(parsed.hostname) and not allow_remote:
         raise InvalidInputError(
-            f"target {target!r} is not on this machine; pass --allow-remote to send load to it")
+            f"target {target!r} is not on this machine; pass --allow-remote to send load to it"
+        )
     base = target.rstrip("/")
     return base[:-3] if base.endswith("/v1") else base
 
@@ -110,8 +111,13 @@ def run_gameday(scenario: Scenario, options: RunOptions) -> RunOutcome:
     return outcome
 
 
-def _drive(scenario: Scenario, options: RunOptions, provider: ProviderProcess, host: str,
-           outcome: RunOutcome) -> None:
+def _drive(
+    scenario: Scenario,
+    options: RunOptions,
+    provider: ProviderProcess,
+    host: str,
+    outcome: RunOutcome,
+) -> None:
     """Run locust for the scenario's duration; stop early on a signal or a dead provider."""
     import gevent
     from locust.env import Environment
@@ -158,8 +164,9 @@ def _drive(scenario: Scenario, options: RunOptions, provider: ProviderProcess, h
         outcome.interrupted, outcome.reason = True, stop_reason[0]
 
 
-def _start_runner(env: Any, runtime: Any, n_workers: int,
-                  workers: list[subprocess.Popen[bytes]], stats: LiveStats) -> Any:
+def _start_runner(
+    env: Any, runtime: Any, n_workers: int, workers: list[subprocess.Popen[bytes]], stats: LiveStats
+) -> Any:
     """A local runner, or a master with ``n_workers`` local worker processes connected."""
     import gevent
 
@@ -171,21 +178,33 @@ def _start_runner(env: Any, runtime: Any, n_workers: int,
     install_master_collection(env, stats)
     port = runner.server.port
     for _ in range(n_workers):
-        workers.append(subprocess.Popen(
-            [sys.executable, "-m", "simulator.cli", "worker", "--master", f"127.0.0.1:{port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "simulator.cli", "worker", "--master", f"127.0.0.1:{port}"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
     deadline = time.monotonic() + 30
     while runner.worker_count < n_workers:
         if time.monotonic() > deadline or any(p.poll() is not None for p in workers):
-            raise HarnessError(f"only {runner.worker_count} of {n_workers} locust workers "
-                               "connected")
+            raise HarnessError(
+                f"only {runner.worker_count} of {n_workers} locust workers connected"
+            )
         gevent.sleep(0.1)
     send_setup(runner, runtime)
     return runner
 
 
-def _watch(scenario: Scenario, provider: ProviderProcess, stats: LiveStats,
-           display: ProgressDisplay, stop_reason: list[str], t0: float) -> None:
+def _watch(
+    scenario: Scenario,
+    provider: ProviderProcess,
+    stats: LiveStats,
+    display: ProgressDisplay,
+    stop_reason: list[str],
+    t0: float,
+) -> None:
     """Tick once a second until the duration ends, a signal arrives or the provider dies."""
     import gevent
 
@@ -217,7 +236,8 @@ def _spawn_csv_history(env: Any, run_dir: Path) -> Callable[[], None] | None:
     from locust import stats as locust_stats
 
     writer = locust_stats.StatsCSVFileWriter(
-        env, locust_stats.PERCENTILES_TO_REPORT, str(run_dir / "locust"), full_history=False)
+        env, locust_stats.PERCENTILES_TO_REPORT, str(run_dir / "locust"), full_history=False
+    )
     greenlet = gevent.spawn(writer.stats_writer)
 
     def stop() -> None:
