@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from simulator.client_metrics import ClientMetrics
 from simulator.records import TelemetryRecord
 from simulator.workloads.settings import TelemetrySink
 
@@ -39,8 +40,9 @@ class LiveStats:
         runtime = WorkloadRuntime(settings, t0_unix, stats)
     """
 
-    def __init__(self, inner: TelemetrySink) -> None:
+    def __init__(self, inner: TelemetrySink, metrics: ClientMetrics | None = None) -> None:
         self.inner = inner
+        self.metrics = metrics
         self.requests = 0
         self.spend_usd = 0.0
         self._recent: deque[tuple[float, int, bool, bool]] = deque()
@@ -58,6 +60,8 @@ class LiveStats:
                 record.outcome == "rate_limited",
             )
         )
+        if self.metrics is not None:
+            self.metrics.observe(record)
         self.inner.emit(record)
 
     def snapshot(

@@ -18,8 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from fake_provider.errors import GamedayError, InvalidInputError
 from fake_provider.runner import is_loopback
+from simulator.client_metrics import ClientMetrics
+from simulator.intake.app import IntakeApp
+from simulator.intake.book import AlertBook
+from simulator.orchestrate.intake_server import start_intake
 from simulator.orchestrate.locust_files import write_locust_reports
 from simulator.orchestrate.progress import LiveStats, ProgressDisplay
 from simulator.orchestrate.provider_process import ProviderProcess
@@ -128,9 +134,14 @@ def _drive(
     settings = workload_settings(scenario)
     classes = apply_mix(settings)
     sink = JsonlSink(outcome.run_dir / "telemetry.jsonl")
-    stats = LiveStats(sink)
+    metrics = ClientMetrics()
+    stats = LiveStats(sink, metrics)
     t0 = time.time()
     provider.set_t0(t0)
+    book = AlertBook(t0)
+    intake = start_intake(IntakeApp(book, metrics=metrics.registry.render), scenario.monitors)
+    print(f"alert intake on http://127.0.0.1:{intake.server_port} (POST /webhook, "
+          "POST /api/v2/alerts; GET /metrics)", file=sys.stderr, flush=True)
     env = Environment(user_classes=classes, host=host)
     runtime = WorkloadRuntime(settings=settings, t0_unix=t0, sink=stats)
     env.gameday = runtime  # type: ignore[attr-defined]
@@ -152,6 +163,9 @@ def _drive(
         _join_workers(workers)
     finally:
         display.close()
+        intake.stop(timeout=2)
+        write_atomic(outcome.run_dir / "alerts.jsonl", b"".join(
+            orjson.dumps(a.to_json()) + b"\n" for a in book.episodes()))
         for handler in handlers:
             handler.cancel()
         for proc in workers:
