@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import ipaddress
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -17,16 +16,6 @@ from fake_provider.errors import InvalidInputError
 from fake_provider.server import build_app, flush_periodically
 from fake_provider.state import ProviderState
 from fake_provider.truthlog import TruthLog
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def serve_async(

@@ -22,13 +22,17 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"error: {message}\nhint: gameday {self.prog.split()[-1]} --help", file=sys.stderr)
+        hint = " ".join(self.prog.split()[1:])
+        print(
+            f"error: {message}\nhint: gameday {hint + ' ' if hint else ''}--help", file=sys.stderr
+        )
         raise SystemExit(EXIT_INVALID)
 
 
 def _cmd_provider(args: argparse.Namespace) -> int:
     from fake_provider.config import ProviderConfig, default_models
-    from fake_provider.runner import is_loopback, serve
+    from fake_provider.netaddr import is_loopback
+    from fake_provider.runner import serve
 
     if not is_loopback(args.host) and not args.admin_token:
         raise InvalidInputError(
@@ -109,12 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _subcommands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from simulator.commands import run_commands, scenario_commands
+    from simulator.commands import run_commands, scenario_commands, score_commands
 
     return [
         run_commands.add_run,
         run_commands.add_worker,
         _add_provider,
+        score_commands.add_score,
         scenario_commands.add_lint,
         scenario_commands.add_scenarios,
         scenario_commands.add_schema,

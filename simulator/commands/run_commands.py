@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fake_provider.errors import GamedayError, InvalidInputError
 from simulator.scenario import load_scenario, parse_duration
+from simulator.scoring import verdict_table
 
 EXIT_HARNESS = 3
 
@@ -36,10 +37,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"{outcome.requests} requests recorded", file=sys.stderr)
+    card = outcome.scorecard
+    if card is not None:
+        print(verdict_table(card))
     if outcome.interrupted:
         print(f"error: run ended early: {outcome.reason}", file=sys.stderr)
     print(outcome.run_dir)
-    return EXIT_HARNESS if outcome.interrupted else 0
+    if outcome.interrupted or card is None:
+        return EXIT_HARNESS
+    return 0 if card.passed else 1
 
 
 def _duration(text: str) -> str:

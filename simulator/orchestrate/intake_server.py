@@ -32,6 +32,7 @@ def start_intake(app: IntakeApp, monitors: Sequence[MonitorSpec]) -> Any:
         if exc.errno == errno.EADDRINUSE:
             raise InvalidInputError(
                 f"{where}: {host}:{port} is in use; choose another port there, or remove the "
-                "webhook entry to get a free one") from None
+                "webhook entry to get a free one"
+            ) from None
         raise InvalidInputError(f"{where}: cannot listen on {host}:{port}: {exc}") from None
     return server

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from simulator.client_metrics import ClientMetrics
+from simulator.monitors import MonitorEngine
 from simulator.records import TelemetryRecord
-from simulator.workloads.settings import TelemetrySink
+from simulator.workloads.sinks import TelemetrySink
 
 #: Seconds of history the rates are computed over.
 WINDOW_S = 10.0
@@ -40,9 +41,15 @@ class LiveStats:
         runtime = WorkloadRuntime(settings, t0_unix, stats)
     """
 
-    def __init__(self, inner: TelemetrySink, metrics: ClientMetrics | None = None) -> None:
+    def __init__(
+        self,
+        inner: TelemetrySink,
+        metrics: ClientMetrics | None = None,
+        monitors: MonitorEngine | None = None,
+    ) -> None:
         self.inner = inner
         self.metrics = metrics
+        self.monitors = monitors
         self.requests = 0
         self.spend_usd = 0.0
         self._recent: deque[tuple[float, int, bool, bool]] = deque()
@@ -62,6 +69,8 @@ class LiveStats:
         )
         if self.metrics is not None:
             self.metrics.observe(record)
+        if self.monitors is not None:
+            self.monitors.observe(record)
         self.inner.emit(record)
 
     def snapshot(
@@ -117,6 +126,13 @@ class ProgressDisplay:
         self.stream.write("\r" + line.ljust(self._width))
         self.stream.flush()
         self._width = len(line)
+
+    def note(self, text: str) -> None:
+        """Print one event line above the status line."""
+        if self.enabled:
+            self.stream.write("\r" + text.ljust(self._width) + "\n")
+            self.stream.flush()
+            self._width = 0
 
     def close(self) -> None:
         """End the status line so later output starts on a fresh line."""

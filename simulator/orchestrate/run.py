@@ -18,19 +18,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from fake_provider.errors import GamedayError, InvalidInputError
-from fake_provider.runner import is_loopback
+from fake_provider.netaddr import is_loopback
 from simulator.client_metrics import ClientMetrics
 from simulator.intake.app import IntakeApp
 from simulator.intake.book import AlertBook
+from simulator.monitors import MonitorEngine, build_monitors
+from simulator.orchestrate.finish import (
+    has_builtin_monitors,
+    score_and_write,
+    write_alerts,
+    write_meta,
+)
 from simulator.orchestrate.intake_server import start_intake
 from simulator.orchestrate.locust_files import write_locust_reports
 from simulator.orchestrate.progress import LiveStats, ProgressDisplay
 from simulator.orchestrate.provider_process import ProviderProcess
 from simulator.orchestrate.rundir import make_run_dir, write_atomic
 from simulator.scenario import Scenario, to_provider_config
+from simulator.scoring import Scorecard
 
 
 class HarnessError(GamedayError):
@@ -54,6 +60,8 @@ class RunOutcome:
 
     run_dir: Path
     requests: int = 0
+    t0_unix: float | None = None
+    scorecard: Scorecard | None = None
     interrupted: bool = False
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -114,7 +122,35 @@ def run_gameday(scenario: Scenario, options: RunOptions) -> RunOutcome:
         code = provider.stop()
         if code not in (0, None) and not outcome.interrupted:
             outcome.notes.append(f"provider exited with code {code}; see provider.log")
+    _finish(scenario, outcome)
     return outcome
+
+
+def _finish(scenario: Scenario, outcome: RunOutcome) -> None:
+    """Score what was recorded (a partial run too) and write run.json."""
+    write_meta(
+        outcome.run_dir,
+        {
+            "scenario": scenario.name,
+            "seed": scenario.seed,
+            "mode": "realtime",
+            "scenario_path": str(scenario.source_path) if scenario.source_path else None,
+            "t0_unix": outcome.t0_unix,
+            "duration_s": scenario.duration_s,
+            "requests": outcome.requests,
+            "interrupted": outcome.interrupted,
+            "reason": outcome.reason,
+            "schema_version": 1,
+        },
+    )
+    if outcome.t0_unix is None:
+        return  # traffic never started: nothing to score
+    try:
+        outcome.scorecard = score_and_write(
+            scenario, outcome.run_dir, mode="realtime", t0_unix=outcome.t0_unix
+        )
+    except GamedayError as exc:
+        outcome.notes.append(f"scoring failed: {exc}")
 
 
 def _drive(
@@ -128,20 +164,32 @@ def _drive(
     import gevent
     from locust.env import Environment
 
-    from simulator.workloads.settings import JsonlSink, WorkloadRuntime, workload_settings
+    from simulator.workloads.settings import WorkloadRuntime, workload_settings
+    from simulator.workloads.sinks import JsonlSink
     from simulator.workloads.users import apply_mix
 
     settings = workload_settings(scenario)
     classes = apply_mix(settings)
     sink = JsonlSink(outcome.run_dir / "telemetry.jsonl")
     metrics = ClientMetrics()
-    stats = LiveStats(sink, metrics)
+    engine = MonitorEngine(
+        build_monitors(scenario.monitors, scenario.budgets)
+        if has_builtin_monitors(scenario)
+        else []
+    )
+    stats = LiveStats(sink, metrics, engine)
     t0 = time.time()
     provider.set_t0(t0)
+    engine.clock_origin_unix = t0
+    outcome.t0_unix = t0
     book = AlertBook(t0)
     intake = start_intake(IntakeApp(book, metrics=metrics.registry.render), scenario.monitors)
-    print(f"alert intake on http://127.0.0.1:{intake.server_port} (POST /webhook, "
-          "POST /api/v2/alerts; GET /metrics)", file=sys.stderr, flush=True)
+    print(
+        f"alert intake on http://127.0.0.1:{intake.server_port} (POST /webhook, "
+        "POST /api/v2/alerts; GET /metrics)",
+        file=sys.stderr,
+        flush=True,
+    )
     env = Environment(user_classes=classes, host=host)
     runtime = WorkloadRuntime(settings=settings, t0_unix=t0, sink=stats)
     env.gameday = runtime  # type: ignore[attr-defined]
@@ -158,14 +206,15 @@ def _drive(
         runner = _start_runner(env, runtime, options.workers, workers, stats)
         csv_writer = _spawn_csv_history(env, outcome.run_dir)
         runner.start(scenario.traffic.users, spawn_rate=scenario.traffic.spawn_rate)
-        _watch(scenario, provider, stats, display, stop_reason, t0)
+        _watch(scenario, provider, stats, display, stop_reason, t0, engine)
         runner.quit()
         _join_workers(workers)
     finally:
         display.close()
         intake.stop(timeout=2)
-        write_atomic(outcome.run_dir / "alerts.jsonl", b"".join(
-            orjson.dumps(a.to_json()) + b"\n" for a in book.episodes()))
+        end_s = min(time.time() - t0, scenario.duration_s)
+        engine.advance(end_s)
+        write_alerts(outcome.run_dir, [*engine.close(end_s), *book.episodes()])
         for handler in handlers:
             handler.cancel()
         for proc in workers:
@@ -186,7 +235,7 @@ def _start_runner(
 
     if n_workers <= 0:
         return env.create_local_runner()
-    from simulator.workloads.users import install_master_collection, send_setup
+    from simulator.workloads.distributed import install_master_collection, send_setup
 
     runner = env.create_master_runner("127.0.0.1", 0)
     install_master_collection(env, stats)
@@ -218,6 +267,7 @@ def _watch(
     display: ProgressDisplay,
     stop_reason: list[str],
     t0: float,
+    engine: MonitorEngine,
 ) -> None:
     """Tick once a second until the duration ends, a signal arrives or the provider dies."""
     import gevent
@@ -230,6 +280,9 @@ def _watch(
         if not provider.alive():
             stop_reason.append("the fake provider died mid-run; see provider.log")
             return
+        for alert in engine.advance(elapsed):
+            if alert.resolved_at is None:
+                display.note(f"alert {alert.name} fired at {alert.fired_at:.0f}s")
         active = [fid for fid, start, end in faults if start <= elapsed < end]
         display.show(stats.snapshot(elapsed, scenario.duration_s, active))
         gevent.sleep(min(1.0, max(0.05, scenario.duration_s - elapsed)))

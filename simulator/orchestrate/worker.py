@@ -7,9 +7,10 @@ def run_worker(master_host: str, master_port: int) -> None:
     """Connect to a ``gameday run --workers`` master and run users until it says stop."""
     from locust.env import Environment
 
-    from simulator.workloads.users import ALL_USER_CLASSES, install_worker_setup
+    from simulator.workloads.distributed import install_worker_setup
+    from simulator.workloads.users import AgentUser, ChatUser, ClassifyUser, ExtractUser, RagUser
 
-    env = Environment(user_classes=list(ALL_USER_CLASSES))
+    env = Environment(user_classes=[ExtractUser, ClassifyUser, ChatUser, AgentUser, RagUser])
     runner = env.create_worker_runner(master_host, master_port)
     install_worker_setup(env)
     runner.greenlet.join()

@@ -1,0 +1,84 @@
+"""The end of every run (and of ``gameday score``): merge alerts, score, write the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import orjson
+
+from simulator.monitors import build_monitors, declared_classes, read_telemetry, replay
+from simulator.orchestrate.rundir import write_atomic
+from simulator.records import Alert
+from simulator.scenario import BuiltinMonitor, BuiltinPack, Scenario
+from simulator.scoring import Scorecard, load_run, read_alert_file, score_run, write_scorecard
+
+RUN_META = "run.json"
+
+
+def has_builtin_monitors(scenario: Scenario) -> bool:
+    """Whether the scenario asks for any built-in monitor."""
+    return any(isinstance(m, BuiltinPack | BuiltinMonitor) for m in scenario.monitors)
+
+
+def replay_builtin(scenario: Scenario, run_dir: Path, t0_unix: float) -> list[Alert]:
+    """The built-in monitors' alerts over the run's recorded telemetry."""
+    path = run_dir / "telemetry.jsonl"
+    if not has_builtin_monitors(scenario) or not path.exists():
+        return []
+    monitors = build_monitors(scenario.monitors, scenario.budgets)
+    return replay(read_telemetry(path), monitors, duration_s=scenario.duration_s, t0_unix=t0_unix)
+
+
+def write_alerts(run_dir: Path, alerts: Sequence[Alert]) -> None:
+    """alerts.jsonl, every source, in firing order."""
+    ordered = sorted(alerts, key=lambda a: (a.fired_at, a.name))
+    write_atomic(
+        run_dir / "alerts.jsonl", b"".join(orjson.dumps(a.to_json()) + b"\n" for a in ordered)
+    )
+
+
+def write_meta(run_dir: Path, meta: dict[str, object]) -> None:
+    """run.json: what a later ``gameday score`` or ``gameday report`` needs to know."""
+    write_atomic(run_dir / RUN_META, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+
+
+def read_meta(run_dir: Path) -> dict[str, object]:
+    """The run's metadata (run.json), or an empty dict for an older run directory."""
+    try:
+        return dict(orjson.loads((run_dir / RUN_META).read_bytes()))
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+
+
+def score_and_write(
+    scenario: Scenario,
+    run_dir: Path,
+    *,
+    mode: Literal["realtime", "virtual"],
+    builtin_alerts: Sequence[Alert] | None = None,
+    extra_alert_files: Sequence[Path] = (),
+    t0_unix: float = 0.0,
+) -> Scorecard:
+    """Score the run directory; ``builtin_alerts`` replaces the recorded built-in ones
+    (None keeps them), and alerts imported from ``extra_alert_files`` are added."""
+    data = load_run(run_dir)
+    if builtin_alerts is None:
+        alerts = list(data.alerts)
+    else:
+        alerts = [*builtin_alerts, *(a for a in data.alerts if a.source != "builtin")]
+    for path in extra_alert_files:
+        alerts.extend(read_alert_file(path, t0_unix))
+    write_alerts(run_dir, alerts)
+    card = score_run(
+        scenario,
+        data.truth,
+        data.telemetry,
+        alerts,
+        data.actions,
+        mode=mode,
+        declared_classes=declared_classes,
+    )
+    write_scorecard(card, run_dir)
+    return card
