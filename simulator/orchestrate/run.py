@@ -207,6 +207,7 @@ def _drive(
         csv_writer = _spawn_csv_history(env, outcome.run_dir)
         runner.start(scenario.traffic.users, spawn_rate=scenario.traffic.spawn_rate)
         _watch(scenario, provider, stats, display, stop_reason, t0, engine)
+        runner.stop()  # workers flush their last telemetry on test_stop, before quit
         runner.quit()
         _join_workers(workers)
     finally:
