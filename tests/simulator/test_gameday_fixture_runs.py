@@ -1,0 +1,52 @@
+"""The pytest plugin's ``gameday`` fixture on real runs: a fault-free control at the
+quickstart's traffic level raises no built-in alert, and the quickstart's four headline
+failures are all detected in time."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+QUICKSTART = REPO / "scenarios" / "quickstart.yaml"
+
+
+def _control_scenario(tmp_path: Path) -> Path:
+    """The quickstart with its faults and fault expectations removed, 90 s long."""
+    text = QUICKSTART.read_text()
+    text = re.sub(r"(?ms)^faults:\n.*?^monitors:", "monitors:", text)
+    text = re.sub(r"(?ms)^expect:\n.*\Z", "expect:\n  - {false_alarms: 0}\n", text)
+    text = text.replace("name: quickstart", "name: control").replace("duration: 3m",
+                                                                       "duration: 90s")
+    path = tmp_path / "control.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.slow
+def test_fault_free_control_run_raises_no_false_alarms(gameday, tmp_path: Path) -> None:
+    result = gameday.run(_control_scenario(tmp_path), timeout_s=300)
+    assert result.scorecard["faults"] == []
+    assert result.false_alarms == [], result.false_alarms
+    assert result.exit_code == 0 and result.passed
+
+
+@pytest.mark.slow
+def test_quickstart_detects_every_headline_class(gameday) -> None:
+    result = gameday.run(QUICKSTART, timeout_s=420)
+    for fault_id in ("swap", "quota-cut", "verbose-burst", "tool-loop"):
+        fault = result.fault(fault_id)
+        assert fault["detected"], (fault_id, result.scorecard["expectations"])
+        assert fault["time_to_detect_s"] <= 30
+    assert result.false_alarms == []
+    assert result.exit_code == 0 and result.passed
+
+
+def test_fixture_reports_unknown_faults_clearly(gameday, tmp_path: Path) -> None:
+    from simulator.pytest_plugin import GameDayResult
+
+    result = GameDayResult(1, None, {"faults": [{"id": "a"}]}, "")
+    with pytest.raises(KeyError, match="faults: a"):
+        result.fault("b")
