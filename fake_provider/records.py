@@ -49,11 +49,23 @@ class TruthRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TruthRecord:
-        """Inverse of :meth:`to_json` (ignores unknown keys from newer versions)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in names}
-        kwargs["fault_ids"] = tuple(kwargs.get("fault_ids", ()))
-        return cls(**kwargs)
+        """Inverse of :meth:`to_json` (ignores unknown keys from newer versions; a missing
+        required key raises ``TypeError``). Built positionally: re-scoring reads millions."""
+        get = data.get
+        args = [get(name, default) for name, default in _TRUTH_FIELDS]
+        args[_FAULT_IDS] = tuple(args[_FAULT_IDS] or ())
+        if _REQUIRED in args:
+            missing = [n for (n, _), a in zip(_TRUTH_FIELDS, args, strict=True) if a is _REQUIRED]
+            raise TypeError(f"missing required fields: {', '.join(missing)}")
+        return cls(*args)
+
+
+_REQUIRED: Any = object()
+_TRUTH_FIELDS: tuple[tuple[str, Any], ...] = tuple(
+    (f.name, _REQUIRED if f.default is dataclasses.MISSING else f.default)
+    for f in dataclasses.fields(TruthRecord)
+)
+_FAULT_IDS = [name for name, _ in _TRUTH_FIELDS].index("fault_ids")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +94,13 @@ class ResponsePlan:
     def streaming(self) -> bool:
         """Whether this plan answers with Server-Sent Events."""
         return self.chunks is not None
+
+    @property
+    def immediate(self) -> bool:
+        """Whether this plan is one whole JSON answer sent at once (no wait, stream or cut)."""
+        return (
+            self.chunks is None
+            and self.hang_s is None
+            and self.cut_after is None
+            and self.delay_s <= 0
+        )

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from fake_provider.errors import InvalidInputError
-from simulator.orchestrate.finish import read_meta, replay_builtin, score_and_write
+from simulator.orchestrate.finish import read_meta, score_and_write
 from simulator.scenario import Scenario, load_scenario
 from simulator.scoring import verdict_table
 

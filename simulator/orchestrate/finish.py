@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
 import orjson
 
-from simulator.monitors import build_monitors, declared_classes, read_telemetry, replay
+from simulator.monitors import build_monitors, declared_classes, replay
 from simulator.orchestrate.rundir import write_atomic
-from simulator.records import Alert
+from simulator.records import Alert, TelemetryRecord
 from simulator.scenario import BuiltinMonitor, BuiltinPack, Scenario
 from simulator.scoring import Scorecard, load_run, read_alert_file, score_run, write_scorecard
 
@@ -22,13 +22,14 @@ def has_builtin_monitors(scenario: Scenario) -> bool:
     return any(isinstance(m, BuiltinPack | BuiltinMonitor) for m in scenario.monitors)
 
 
-def replay_builtin(scenario: Scenario, run_dir: Path, t0_unix: float) -> list[Alert]:
-    """The built-in monitors' alerts over the run's recorded telemetry."""
-    path = run_dir / "telemetry.jsonl"
-    if not has_builtin_monitors(scenario) or not path.exists():
+def replay_builtin(
+    scenario: Scenario, telemetry: Iterable[TelemetryRecord], t0_unix: float
+) -> list[Alert]:
+    """The built-in monitors' alerts over recorded telemetry (in arrival order)."""
+    if not has_builtin_monitors(scenario):
         return []
     monitors = build_monitors(scenario.monitors, scenario.budgets)
-    return replay(read_telemetry(path), monitors, duration_s=scenario.duration_s, t0_unix=t0_unix)
+    return replay(telemetry, monitors, duration_s=scenario.duration_s, t0_unix=t0_unix)
 
 
 def write_alerts(run_dir: Path, alerts: Sequence[Alert]) -> None:
@@ -52,22 +53,25 @@ def read_meta(run_dir: Path) -> dict[str, object]:
         return {}
 
 
+BuiltinChoice = Literal["recorded", "replay", "none"]
+
+
 def score_and_write(
     scenario: Scenario,
     run_dir: Path,
     *,
     mode: Literal["realtime", "virtual"],
-    builtin_alerts: Sequence[Alert] | None = None,
+    builtin: BuiltinChoice = "recorded",
     extra_alert_files: Sequence[Path] = (),
     t0_unix: float = 0.0,
 ) -> Scorecard:
-    """Score the run directory; ``builtin_alerts`` replaces the recorded built-in ones
-    (None keeps them), and alerts imported from ``extra_alert_files`` are added."""
+    """Score the run directory (read once) and rewrite alerts.jsonl, scorecard.json and
+    junit.xml. Built-in alerts are the ``recorded`` ones, a fresh ``replay`` of the
+    monitors over the telemetry, or ``none``; alerts from ``extra_alert_files`` are added."""
     data = load_run(run_dir)
-    if builtin_alerts is None:
-        alerts = list(data.alerts)
-    else:
-        alerts = [*builtin_alerts, *(a for a in data.alerts if a.source != "builtin")]
+    alerts = [a for a in data.alerts if builtin == "recorded" or a.source != "builtin"]
+    if builtin == "replay":
+        alerts.extend(replay_builtin(scenario, data.telemetry, t0_unix))
     for path in extra_alert_files:
         alerts.extend(read_alert_file(path, t0_unix))
     write_alerts(run_dir, alerts)

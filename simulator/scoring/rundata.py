@@ -52,17 +52,24 @@ def read_json_lines(
         return []
     except OSError as exc:
         raise InvalidInputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    lines = [(n, line) for n, line in enumerate(raw.split(b"\n"), 1) if line.strip()]
+    lines = raw.split(b"\n")
+    last = len(lines)
+    while last > 0 and not lines[last - 1].strip():
+        last -= 1
+    loads = orjson.loads
     out = []
-    for i, (n, line) in enumerate(lines):
+    for n in range(last):
+        line = lines[n]
+        if not line or line.isspace():
+            continue
         try:
-            out.append((n, orjson.loads(line)))
+            out.append((n + 1, loads(line)))
         except orjson.JSONDecodeError as exc:
-            if i == len(lines) - 1 and not raw.endswith(b"\n"):
-                notes.append(f"{path.name}: skipped a torn last line {n} (interrupted run?)")
+            if n == last - 1 and not raw.endswith(b"\n"):
+                notes.append(f"{path.name}: skipped a torn last line {n + 1} (interrupted run?)")
                 break
             raise InvalidInputError(
-                f"{path}: line {n} is not JSON ({exc}); expected {expected}"
+                f"{path}: line {n + 1} is not JSON ({exc}); expected {expected}"
             ) from None
     return out
 
@@ -73,12 +80,18 @@ def _action(data: Mapping[str, Any]) -> ActionRecord:
     if not isinstance(detail, Mapping):
         raise ValueError("detail must be an object")
     target = data.get("target")
-    return ActionRecord(t=float(data["t"]), kind=str(data["kind"]), cause=str(data["cause"]),
-                        target=None if target is None else str(target), detail=dict(detail))
+    return ActionRecord(
+        t=float(data["t"]),
+        kind=str(data["kind"]),
+        cause=str(data["cause"]),
+        target=None if target is None else str(target),
+        detail=dict(detail),
+    )
 
 
-def _records(path: Path, build: Callable[[Mapping[str, Any]], T], what: str,
-             notes: list[str]) -> tuple[T, ...]:
+def _records(
+    path: Path, build: Callable[[Mapping[str, Any]], T], what: str, notes: list[str]
+) -> tuple[T, ...]:
     """Every line of ``path`` built into a record; a line that is not one names the file."""
     out = []
     for n, value in read_json_lines(path, notes):
@@ -106,8 +119,9 @@ def load_run(run_dir: str | Path) -> RunData:
     return RunData(
         run_dir=base,
         truth=_records(base / "truth.jsonl", TruthRecord.from_json, "a truth record", notes),
-        telemetry=_records(base / "telemetry.jsonl", TelemetryRecord.from_json,
-                           "a telemetry record", notes),
+        telemetry=_records(
+            base / "telemetry.jsonl", TelemetryRecord.from_json, "a telemetry record", notes
+        ),
         alerts=_records(base / "alerts.jsonl", Alert.from_json, "an alert record", notes),
         actions=_records(base / "actions.jsonl", _action, "an action record", notes),
         notes=tuple(notes),
@@ -165,5 +179,4 @@ def _alert_values(source: Path) -> list[tuple[str, Any]]:
     except orjson.JSONDecodeError:
         pass
     notes: list[str] = []
-    return [(f"line {n}: ", value)
-            for n, value in read_json_lines(source, notes, _ALERT_SHAPES)]
+    return [(f"line {n}: ", value) for n, value in read_json_lines(source, notes, _ALERT_SHAPES)]
