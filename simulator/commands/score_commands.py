@@ -37,13 +37,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
         raise InvalidInputError(
             f"{run_dir}/run.json: no run start time, so UTC alert times cannot be converted"
         )
-    builtin = [] if args.no_builtin else replay_builtin(scenario, run_dir, t0_unix)
     mode = "virtual" if meta.get("mode") == "virtual" else "realtime"
     card = score_and_write(
         scenario,
         run_dir,
         mode=mode,
-        builtin_alerts=builtin,
+        builtin="none" if args.no_builtin else "replay",
         extra_alert_files=args.alerts,
         t0_unix=t0_unix,
     )
