@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,38 @@ def test_run_records_the_swap_in_telemetry_and_truth(tmp_path: Path) -> None:
     scorecard = json.loads((run_dir / "scorecard.json").read_text())
     assert scorecard["faults"][0]["id"] == "swap"
     assert scorecard["faults"][0]["onset_s"] is not None
+    _rescore_with_team_alerts(run_dir, tmp_path)
+
+
+def _rescore_with_team_alerts(run_dir: Path, tmp_path: Path) -> None:
+    """gameday score: without the built-in pack nothing detects the swap; the team's own
+    Alertmanager export (UTC times) does."""
+    proc = _gameday("score", str(run_dir), "--no-builtin")
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads((run_dir / "scorecard.json").read_text())["faults"][0]["detected"] is False
+    t0 = json.loads((run_dir / "run.json").read_text())["t0_unix"]
+    stamp = datetime.fromtimestamp(t0 + 11.0, UTC).isoformat().replace("+00:00", "Z")
+    export = tmp_path / "am.json"
+    export.write_text(
+        json.dumps(
+            [
+                {
+                    "labels": {
+                        "alertname": "LlmJsonParseFailures",
+                        "failure_class": "silent_model_swap",
+                    },
+                    "annotations": {},
+                    "startsAt": stamp,
+                    "endsAt": "0001-01-01T00:00:00Z",
+                }
+            ]
+        )
+    )
+    proc = _gameday("score", str(run_dir), "--no-builtin", "--alerts", str(export))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fault = json.loads((run_dir / "scorecard.json").read_text())["faults"][0]
+    assert fault["detected"] and fault["first_alert"]["name"] == "LlmJsonParseFailures"
+    assert 2.0 <= fault["time_to_detect_s"] <= 3.5
 
 
 def test_invalid_scenario_exits_2_naming_the_paths(tmp_path: Path) -> None:
