@@ -4,7 +4,9 @@ failures are all detected in time."""
 
 from __future__ import annotations
 
+import json
 import re
+import statistics
 from pathlib import Path
 
 import pytest
@@ -18,8 +20,9 @@ def _control_scenario(tmp_path: Path) -> Path:
     text = QUICKSTART.read_text()
     text = re.sub(r"(?ms)^faults:\n.*?^monitors:", "monitors:", text)
     text = re.sub(r"(?ms)^expect:\n.*\Z", "expect:\n  - {false_alarms: 0}\n", text)
-    text = text.replace("name: quickstart", "name: control").replace("duration: 3m",
-                                                                       "duration: 90s")
+    text = text.replace("name: quickstart", "name: control").replace(
+        "duration: 3m", "duration: 90s"
+    )
     path = tmp_path / "control.yaml"
     path.write_text(text)
     return path
@@ -42,6 +45,37 @@ def test_quickstart_detects_every_headline_class(gameday) -> None:
         assert fault["time_to_detect_s"] <= 30
     assert result.false_alarms == []
     assert result.exit_code == 0 and result.passed
+    assert result.run_dir is not None
+    _telemetry_shows_each_fault(result.run_dir / "telemetry.jsonl")
+
+
+def _telemetry_shows_each_fault(path: Path) -> None:
+    """What the clients saw: 429s and vanishing headroom in the quota cut, long outputs in
+    the burst, agent sessions running into the step guard in the loop; clean before."""
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+
+    def window(start: float, end: float) -> list[dict]:
+        return [r for r in records if start <= r["t"] < end]
+
+    clean, quota, burst, loop = window(0, 28), window(72, 95), window(112, 135), window(152, 175)
+    assert not any(r["outcome"] == "rate_limited" for r in clean)
+    assert sum(r["outcome"] == "rate_limited" for r in quota) / len(quota) > 0.1
+    headroom = [
+        r["ratelimit_remaining_tokens"]
+        for r in quota
+        if r["ratelimit_remaining_tokens"] is not None
+    ]
+    assert statistics.median(headroom) < 0.1 * min(
+        r["ratelimit_remaining_tokens"] for r in clean if r["ratelimit_remaining_tokens"]
+    )
+
+    def median_output(rs: list[dict]) -> float:
+        return statistics.median(r["output_tokens"] for r in rs if r["outcome"] == "ok")
+
+    assert median_output(burst) > 5 * median_output(clean)
+    assert max(r["step"] for r in loop if r["user_kind"] == "agent") >= 12
+    assert max(r["step"] for r in clean if r["user_kind"] == "agent") <= 4
+    assert any(r["budget_action"] == "agent_max_steps" for r in loop)
 
 
 def test_fixture_reports_unknown_faults_clearly(gameday, tmp_path: Path) -> None:
