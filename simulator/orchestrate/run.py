@@ -106,24 +106,34 @@ def run_gameday(scenario: Scenario, options: RunOptions) -> RunOutcome:
         write_atomic(run_dir / "scenario.yaml", scenario.source_path.read_bytes())
     provider = ProviderProcess(to_provider_config(scenario), run_dir)
     try:
-        provider.start()
-    except GamedayError as exc:
-        outcome.interrupted, outcome.reason = True, str(exc)
-        return outcome
-    try:
-        host = base or provider.url
-        problem = _reachable(host)
-        if problem is not None:
-            outcome.interrupted = True
-            outcome.reason = f"target {host} is unreachable: {problem}"
-            return outcome
-        _drive(scenario, options, provider, host, outcome)
+        _start_and_drive(scenario, options, provider, base, outcome)
     finally:
         code = provider.stop()
         if code not in (0, None) and not outcome.interrupted:
             outcome.notes.append(f"provider exited with code {code}; see provider.log")
-    _finish(scenario, outcome)
+        _finish(scenario, outcome)
     return outcome
+
+
+def _start_and_drive(
+    scenario: Scenario,
+    options: RunOptions,
+    provider: ProviderProcess,
+    base: str | None,
+    outcome: RunOutcome,
+) -> None:
+    """Start the provider, check the target answers, then drive traffic."""
+    try:
+        provider.start()
+    except GamedayError as exc:
+        outcome.interrupted, outcome.reason = True, str(exc)
+        return
+    host = base or provider.url
+    problem = _reachable(host)
+    if problem is not None:
+        outcome.interrupted, outcome.reason = True, f"target {host} is unreachable: {problem}"
+        return
+    _drive(scenario, options, provider, host, outcome)
 
 
 def _finish(scenario: Scenario, outcome: RunOutcome) -> None:
