@@ -28,7 +28,8 @@ def _get(url: str, path: str, token: str | None = None) -> tuple[int, str]:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.read().decode()
     except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
+        with err:
+            return err.code, err.read().decode()
 
 
 def _admin(url: str, method: str, path: str, body: Any = None, token: str = "") -> tuple[int, Any]:

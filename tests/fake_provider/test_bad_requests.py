@@ -37,7 +37,8 @@ def post(
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+        with err:
+            return err.code, json.loads(err.read())
 
 
 def _chat(**fields: Any) -> bytes:
@@ -164,4 +165,5 @@ def _status_only(url: str, body: bytes, path: str) -> tuple[int, bytes]:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as err:
-        return err.code, err.read()
+        with err:
+            return err.code, err.read()

@@ -53,7 +53,8 @@ def send(url: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+        with err:
+            return err.code, json.loads(err.read())
 
 
 def v2_alert(name: str, starts: float, ends: float | None, **labels: str) -> dict[str, Any]:

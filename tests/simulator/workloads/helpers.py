@@ -71,7 +71,8 @@ def urllib_transport(url: str, timeout_s: float = 10.0) -> Transport:
         try:
             resp = urllib.request.urlopen(request, timeout=timeout_s)
         except urllib.error.HTTPError as err:
-            body_read = err.read()
+            with err:
+                body_read = err.read()
             return parse_completion(
                 err.code, _headers(err.headers), body_read, time.perf_counter() - started
             )
