@@ -68,8 +68,21 @@ def fast_config(**overrides: object) -> ProviderConfig:
     return dataclasses.replace(base, **overrides)
 
 
+#: SDK clients handed out during the current test; the autouse fixture in tests/conftest.py
+#: closes them so no pooled connection outlives its test (ResourceWarning is an error).
+OPEN_CLIENTS: list[openai.OpenAI] = []
+
+
 def sdk(url: str, **kwargs: object) -> openai.OpenAI:
-    """The official SDK pointed at a provider."""
+    """The official SDK pointed at a provider (closed automatically after the test)."""
     kwargs.setdefault("max_retries", 0)
     kwargs.setdefault("timeout", 10.0)
-    return openai.OpenAI(base_url=url + "/v1", api_key="sk-test-1", **kwargs)  # type: ignore[arg-type]
+    client = openai.OpenAI(base_url=url + "/v1", api_key="sk-test-1", **kwargs)  # type: ignore[arg-type]
+    OPEN_CLIENTS.append(client)
+    return client
+
+
+def close_clients() -> None:
+    """Close every SDK client :func:`sdk` handed out."""
+    while OPEN_CLIENTS:
+        OPEN_CLIENTS.pop().close()
