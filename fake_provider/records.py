@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from fake_provider.jsonrecord import RecordReader
 
 TRUTH_SCHEMA_VERSION = 1
 
@@ -51,21 +53,10 @@ class TruthRecord:
     def from_json(cls, data: Mapping[str, Any]) -> TruthRecord:
         """Inverse of :meth:`to_json` (ignores unknown keys from newer versions; a missing
         required key raises ``TypeError``). Built positionally: re-scoring reads millions."""
-        get = data.get
-        args = [get(name, default) for name, default in _TRUTH_FIELDS]
-        args[_FAULT_IDS] = tuple(args[_FAULT_IDS] or ())
-        if _REQUIRED in args:
-            missing = [n for (n, _), a in zip(_TRUTH_FIELDS, args, strict=True) if a is _REQUIRED]
-            raise TypeError(f"missing required fields: {', '.join(missing)}")
-        return cls(*args)
+        return _read_truth(data)
 
 
-_REQUIRED: Any = object()
-_TRUTH_FIELDS: tuple[tuple[str, Any], ...] = tuple(
-    (f.name, _REQUIRED if f.default is dataclasses.MISSING else f.default)
-    for f in dataclasses.fields(TruthRecord)
-)
-_FAULT_IDS = [name for name, _ in _TRUTH_FIELDS].index("fault_ids")
+_read_truth = RecordReader(TruthRecord, tuple_fields=("fault_ids",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +74,7 @@ class ResponsePlan:
     truth: TruthRecord
     body: Mapping[str, Any] | None = None
     raw_body: bytes | None = None
-    chunks: tuple[Mapping[str, Any], ...] | None = None
+    chunks: Sequence[Mapping[str, Any]] | None = None
     chunk_offsets_s: tuple[float, ...] = ()
     delay_s: float = 0.0
     hang_s: float | None = None

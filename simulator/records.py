@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fake_provider.jsonrecord import RecordReader
+
 TELEMETRY_SCHEMA_VERSION = 1
 
 UserKind = Literal["extract", "classify", "chat", "agent", "rag"]
@@ -76,26 +78,10 @@ class TelemetryRecord:
     def from_json(cls, data: Mapping[str, Any]) -> TelemetryRecord:
         """Inverse of :meth:`to_json` (ignores unknown keys; a missing required key raises
         ``TypeError``). Built positionally: re-scoring reads millions of these."""
-        get = data.get
-        args = [get(name, default) for name, default in _TELEMETRY_FIELDS]
-        args[_TOOL_CALLS] = tuple(args[_TOOL_CALLS] or ())
-        args[_CLIENT_FAULTS] = tuple(args[_CLIENT_FAULTS] or ())
-        if _REQUIRED in args:
-            missing = [
-                n for (n, _), a in zip(_TELEMETRY_FIELDS, args, strict=True) if a is _REQUIRED
-            ]
-            raise TypeError(f"missing required fields: {', '.join(missing)}")
-        return cls(*args)
+        return _read_telemetry(data)
 
 
-_REQUIRED: Any = object()
-_TELEMETRY_FIELDS: tuple[tuple[str, Any], ...] = tuple(
-    (f.name, _REQUIRED if f.default is dataclasses.MISSING else f.default)
-    for f in dataclasses.fields(TelemetryRecord)
-)
-_NAMES = [name for name, _ in _TELEMETRY_FIELDS]
-_TOOL_CALLS = _NAMES.index("tool_calls")
-_CLIENT_FAULTS = _NAMES.index("client_faults")
+_read_telemetry = RecordReader(TelemetryRecord, tuple_fields=("tool_calls", "client_faults"))
 
 
 @dataclass(frozen=True, slots=True)
