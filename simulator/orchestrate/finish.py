@@ -13,6 +13,7 @@ from simulator.orchestrate.rundir import write_atomic
 from simulator.records import Alert, TelemetryRecord
 from simulator.scenario import BuiltinMonitor, BuiltinPack, Scenario
 from simulator.scoring import Scorecard, load_run, read_alert_file, score_run, write_scorecard
+from simulator.scoring.rundata import gc_paused
 
 RUN_META = "run.json"
 
@@ -68,6 +69,18 @@ def score_and_write(
     """Score the run directory (read once) and rewrite alerts.jsonl, scorecard.json and
     junit.xml. Built-in alerts are the ``recorded`` ones, a fresh ``replay`` of the
     monitors over the telemetry, or ``none``; alerts from ``extra_alert_files`` are added."""
+    with gc_paused():  # millions of acyclic records: the cyclic GC only slows this down
+        return _score_and_write(scenario, run_dir, mode, builtin, extra_alert_files, t0_unix)
+
+
+def _score_and_write(
+    scenario: Scenario,
+    run_dir: Path,
+    mode: Literal["realtime", "virtual"],
+    builtin: BuiltinChoice,
+    extra_alert_files: Sequence[Path],
+    t0_unix: float,
+) -> Scorecard:
     data = load_run(run_dir)
     alerts = [a for a in data.alerts if builtin == "recorded" or a.source != "builtin"]
     if builtin == "replay":
