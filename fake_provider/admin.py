@@ -16,6 +16,7 @@ from aiohttp import web
 
 from fake_provider.config import FAULT_KINDS, Fault
 from fake_provider.errors import ApiError
+from fake_provider.http_errors import http_error_response
 from fake_provider.state import Mitigation, ProviderState
 
 _FAULT_FIELDS = {f.name for f in dataclasses.fields(Fault)}
@@ -73,6 +74,8 @@ def add_admin_routes(
                 return await handler(request)
             except ApiError as err:
                 return _json(err.status, err.body())
+            except web.HTTPException as exc:
+                return http_error_response(request, exc)
 
         return wrapper
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 LabelValues = tuple[str, ...]
 
@@ -132,6 +133,7 @@ class Histogram:
 
 
 Metric = Counter | Gauge | Histogram
+_M = TypeVar("_M", Counter, Gauge, Histogram)
 
 
 class Registry:
@@ -140,7 +142,7 @@ class Registry:
     def __init__(self) -> None:
         self.metrics: list[Metric] = []
 
-    def add(self, metric: Metric) -> Metric:
+    def add(self, metric: _M) -> _M:
         """Register ``metric`` and return it."""
         self.metrics.append(metric)
         return metric

@@ -19,7 +19,7 @@ from fake_provider.config import BehaviourProfile
 from fake_provider.request import ChatRequest
 from fake_provider.schema_instance import instance_for
 from fake_provider.tasks import Reading, answer_as_prose, wrong_answer
-from fake_provider.tokenizer import split_tokens
+from fake_provider.tokenizer import count_tokens, split_tokens
 
 REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
 
@@ -59,17 +59,26 @@ class Generation:
 def _prose(rng: random.Random, tokens: int, topic: Sequence[str]) -> str:
     """Deterministic filler prose of about ``tokens`` tokens mentioning the topic words."""
     words: list[str] = []
+    append = words.append
     vocab = (*_FILLER, *topic[:6]) if topic else _FILLER
+    # rng.choice(vocab) inlined (the same draws from the same stream): this loop runs once
+    # per word of every prose answer.
+    size = len(vocab)
+    bits = size.bit_length()
+    getrandbits, draw = rng.getrandbits, rng.random
     sentence_len = 0
-    while len(words) < tokens:
-        word = rng.choice(vocab)
+    for _ in range(tokens):
+        pick = getrandbits(bits)
+        while pick >= size:
+            pick = getrandbits(bits)
+        word = vocab[pick]
         if sentence_len == 0:
             word = word.capitalize()
-        words.append(word)
         sentence_len += 1
-        if sentence_len >= 8 and rng.random() < 0.2:
-            words[-1] += "."
+        if sentence_len >= 8 and draw() < 0.2:
+            word += "."
             sentence_len = 0
+        append(word)
     text = " ".join(words)
     return text if text.endswith(".") else text + "."
 
@@ -242,7 +251,7 @@ def generate(
     length = _prose_length(profile, mods, rng)
     if answer is not None:
         text = answer_as_prose(reading, answer)
-        extra = length - len(split_tokens(text))
+        extra = length - count_tokens(text)
         if profile.verbosity * mods.output_multiplier > 1.2 and extra > 0:
             text += " " + _prose(rng, extra, reading.topic_words)
     else:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -31,12 +30,15 @@ from fake_provider.plan import (
 from fake_provider.records import ResponsePlan, TruthRecord
 from fake_provider.request import ChatRequest
 from fake_provider.state import ProviderState
+from fake_provider.stream_chunks import StreamChunks, chunk_offsets
 from fake_provider.tasks import read_conversation
 
 
-@dataclass(frozen=True, slots=True)
-class _Faults:
-    """The applied provider faults of one request, sorted by what they change."""
+class _Faults(NamedTuple):
+    """The applied provider faults of one request, sorted by what they change.
+
+    Private to planning, so a NamedTuple: it is built on every request.
+    """
 
     applied: tuple[Fault, ...]
     swap: Fault | None = None
@@ -52,7 +54,12 @@ class _Faults:
     extra_ms: float = 0.0
 
 
+_NO_FAULTS = _Faults(())
+
+
 def _sort_faults(hits: Sequence[Fault], req: ChatRequest) -> _Faults:
+    if not hits:
+        return _NO_FAULTS
     kw: dict[str, Any] = {}
     applied: list[Fault] = []
     out_mult, ttft_mult, itl_mult, extra = 1.0, 1.0, 1.0, 0.0
@@ -126,6 +133,9 @@ def _timings(
     if not per_token:
         return ttft, [itl * max(0, n - 1) * math.exp(rng.gauss(0.0, profile.itl_jitter / 4))]
     sigma = profile.itl_jitter
+    if sigma == 0.0:
+        # exp(gauss(0, 0)) is exactly 1, and these are the request's last draws.
+        return ttft, [itl] * max(0, n - 1)
     return ttft, [itl * math.exp(rng.gauss(0.0, sigma)) for _ in range(max(0, n - 1))]
 
 
@@ -142,7 +152,7 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
             (
                 req.model,
                 req.texts,
-                [t["function"]["name"] for t in req.tools],
+                [t["function"]["name"] for t in req.tools] if req.tools else [],
                 req.response_format,
                 req.temperature,
                 req.seed,
@@ -250,8 +260,8 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
         "system_fingerprint": fingerprint,
     }
     if req.stream:
-        chunks = _chunks(head, gen, usage if req.include_usage else None)
-        offsets = _offsets(ttft, gaps, len(chunks))
+        chunks = StreamChunks(head, gen, usage if req.include_usage else None)
+        offsets = chunk_offsets(ttft, gaps, len(chunks))
         cut = max(1, len(chunks) // 2) if mode == "stream_cut" else None
         bad = max(1, len(chunks) // 2) if mode == "malformed" else None
         return ResponsePlan(
@@ -324,58 +334,3 @@ def _body(head: dict[str, Any], gen: Generation, usage: dict[str, Any]) -> dict[
         "usage": usage,
         "service_tier": "default",
     }
-
-
-def _chunks(
-    head: dict[str, Any], gen: Generation, usage: dict[str, Any] | None
-) -> tuple[dict[str, Any], ...]:
-    """The SSE chunk objects: role, one per token piece, finish, then usage if asked."""
-    base = {**head, "object": "chat.completion.chunk"}
-    if usage is not None:
-        base["usage"] = None
-
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return {
-            **base,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
-
-    if gen.tool_calls:
-        call = gen.tool_calls[0]
-        first = chunk(
-            {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "index": 0,
-                        "id": call["id"],
-                        "type": "function",
-                        "function": {"name": call["function"]["name"], "arguments": ""},
-                    }
-                ],
-            }
-        )
-        body = [
-            chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in gen.pieces
-        ]
-    else:
-        field = "refusal" if gen.refusal is not None else "content"
-        first = chunk({"role": "assistant", "content": "", "refusal": None})
-        body = [chunk({field: p}) for p in gen.pieces]
-    out = [first, *body, chunk({}, gen.finish_reason)]
-    if usage is not None:
-        out.append({**base, "choices": [], "usage": usage})
-    return tuple(out)
-
-
-def _offsets(ttft: float, gaps: Sequence[float], n_chunks: int) -> tuple[float, ...]:
-    """When each chunk goes out: role and first piece at TTFT, then one gap per piece."""
-    out = [ttft, ttft]
-    t = ttft
-    for gap in gaps:
-        t += gap
-        out.append(t)
-    while len(out) < n_chunks:
-        out.append(t)
-    return tuple(out[:n_chunks])

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from fake_provider.metrics import TOKEN_BUCKETS, Counter, Gauge, Histogram, LabelValues, Registry
-from fake_provider.records import ResponsePlan
+from fake_provider.records import ResponsePlan, TruthRecord
 from fake_provider.state import ProviderState
 
 
@@ -88,26 +88,49 @@ class ProviderMetrics:
     def started(self, model: str) -> None:
         """A request began rendering."""
         key = (model,)
-        self.running.set(key, self.running.values.get(key, 0.0) + 1)
+        running = self.running.values
+        running[key] = running.get(key, 0.0) + 1
         if key not in self.waiting.values:
-            self.waiting.set(key, 0.0)
+            self.waiting.values[key] = 0.0
 
     def finished(self, plan: ResponsePlan) -> None:
         """A request's answer was rendered (or abandoned)."""
-        truth = plan.truth
-        key = (truth.model,)
-        if key in self.running.values:
-            self.running.set(key, max(0.0, self.running.values[key] - 1))
-        self.responses.inc((truth.model, str(truth.status)))
+        key = (plan.truth.model,)
+        running = self.running.values
+        if key in running:
+            running[key] = max(0.0, running[key] - 1)
+        self._count(plan.truth, key)
+
+    def answered(self, plan: ResponsePlan) -> None:
+        """A request answered at once: :meth:`started` then :meth:`finished`, in one step."""
+        key = (plan.truth.model,)
+        running = self.running.values
+        if key not in running:
+            running[key] = 0.0
+        if key not in self.waiting.values:
+            self.waiting.values[key] = 0.0
+        self._count(plan.truth, key)
+
+    def _count(self, truth: TruthRecord, key: LabelValues) -> None:
+        # Plain dict and list updates: this runs once per request.
+        responses = self.responses.values
+        status_key = (truth.model, str(truth.status))
+        responses[status_key] = responses.get(status_key, 0.0) + 1
         if truth.status != 200 or truth.endpoint != "chat":
             return
-        self.success.inc((truth.finish_reason or "abort", truth.model))
-        self.prompt_tokens.inc(key, truth.input_tokens)
-        self.generation_tokens.inc(key, truth.output_tokens)
-        self.req_prompt.observe(key, truth.input_tokens)
-        self.req_generation.observe(key, truth.output_tokens)
+        success = self.success.values
+        reason_key = (truth.finish_reason or "abort", truth.model)
+        success[reason_key] = success.get(reason_key, 0.0) + 1
+        prompt, generated = truth.input_tokens, truth.output_tokens
+        counter = self.prompt_tokens.values
+        counter[key] = counter.get(key, 0.0) + prompt
+        counter = self.generation_tokens.values
+        counter[key] = counter.get(key, 0.0) + generated
         ttft = truth.planned_ttft_s or 0.0
-        self.ttft.observe(key, ttft)
-        self.e2e.observe(key, truth.planned_latency_s)
-        if truth.output_tokens > 1:
-            self.itl.observe(key, (truth.planned_latency_s - ttft) / (truth.output_tokens - 1))
+        observe = Histogram.observe
+        observe(self.req_prompt, key, prompt)
+        observe(self.req_generation, key, generated)
+        observe(self.ttft, key, ttft)
+        observe(self.e2e, key, truth.planned_latency_s)
+        if generated > 1:
+            observe(self.itl, key, (truth.planned_latency_s - ttft) / (generated - 1))

@@ -11,14 +11,22 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import orjson
 from aiohttp import web
+from multidict import CIMultiDictProxy
 
 from fake_provider.admin import add_admin_routes
 from fake_provider.embeddings import plan_embeddings
 from fake_provider.errors import ApiError
+from fake_provider.http_errors import (
+    Handler,
+    add_catch_all,
+    errors_as_json,
+    http_error_response,
+    json_response,
+)
 from fake_provider.metrics import CONTENT_TYPE
 from fake_provider.plan import RequestContext, error_plan
 from fake_provider.plan_chat import plan_chat
@@ -39,32 +47,31 @@ _DONE = b"data: [DONE]\n\n"
 _WAIT_SLICE_S = 0.5
 
 
-def _json_response(
-    status: int, body: object, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(body), content_type=_JSON, headers=headers)
-
-
-def _context(request: web.Request, state: ProviderState, t_s: float) -> RequestContext:
-    auth = request.headers.get("Authorization", "")
+def _context(headers: CIMultiDictProxy[str], state: ProviderState, t_s: float) -> RequestContext:
+    auth = headers.get("Authorization", "")
     api_key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
     return RequestContext(
-        t_s=t_s,
-        api_key=api_key,
-        request_id=state.next_request_id(),
-        client_request_id=request.headers.get("x-client-request-id"),
-        retry_count=request.headers.get("x-stainless-retry-count"),
-        session=request.headers.get("x-gameday-session"),
+        t_s,
+        api_key,
+        state.next_request_id(),
+        headers.get("x-client-request-id"),
+        headers.get("x-stainless-retry-count"),
+        headers.get("x-gameday-session"),
     )
 
 
 def _api_handler(
-    planner: Callable[[dict, RequestContext, ProviderState], ResponsePlan], endpoint: str
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    planner: Callable[[dict, RequestContext, ProviderState], ResponsePlan],
+    endpoint: str,
+    app: web.Application,
+) -> Handler:
+    # The app's parts are looked up once here, not on every request.
+    state, truth, metrics, clock = app[STATE], app[TRUTH], app[METRICS], app[CLOCK]
+
     async def handle(request: web.Request) -> web.StreamResponse:
-        app = request.app
-        state = app[STATE]
-        ctx = _context(request, state, app[CLOCK]() - state.t0_unix)
+        # Plan timings count from here, the request's arrival, so planning time is absorbed.
+        arrived = asyncio.get_running_loop().time()
+        ctx = _context(request.headers, state, clock() - state.t0_unix)
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -76,7 +83,9 @@ def _api_handler(
                 None,
                 "request_too_large",
             )
-            return await render(request, error_plan(err, ctx, endpoint=endpoint))
+            return await render(request, error_plan(err, ctx, endpoint=endpoint), arrived)
+        except web.HTTPException as exc:
+            return http_error_response(request, exc)
         if not ctx.api_key:
             err = ApiError(
                 401,
@@ -86,14 +95,28 @@ def _api_handler(
                 None,
                 "invalid_api_key",
             )
-            return await render(request, error_plan(err, ctx, endpoint=endpoint))
+            return await render(request, error_plan(err, ctx, endpoint=endpoint), arrived)
         try:
             plan = planner(parse_json_object(raw), ctx, state)
         except ApiError as err:
             plan = error_plan(err, ctx, endpoint=endpoint)
-        return await render(request, plan)
+        if plan.immediate:
+            return _answer_now(plan, metrics, truth)
+        return await render(request, plan, arrived)
 
     return handle
+
+
+def _answer_now(plan: ResponsePlan, metrics: ProviderMetrics, truth: TruthLog) -> web.Response:
+    """The common case, rendered without a wait: a whole JSON answer that is due now."""
+    try:
+        body = plan.raw_body if plan.raw_body is not None else orjson.dumps(plan.body)
+        return web.Response(
+            status=plan.status, body=body, content_type=_JSON, headers=dict(plan.headers)
+        )
+    finally:
+        metrics.answered(plan)
+        truth.append(plan.truth)
 
 
 def _chat(body: dict, ctx: RequestContext, state: ProviderState) -> ResponsePlan:
@@ -118,14 +141,21 @@ async def _wait(request: web.Request, seconds: float) -> bool:
             return False
 
 
-async def render(request: web.Request, plan: ResponsePlan) -> web.StreamResponse:
-    """Send ``plan`` on time; record its truth and metrics whatever happens."""
+async def render(
+    request: web.Request, plan: ResponsePlan, arrived: float | None = None
+) -> web.StreamResponse:
+    """Send ``plan`` on time; record its truth and metrics whatever happens.
+
+    The plan's delays count from ``arrived`` (event-loop time; default: now).
+    """
+    if arrived is None:
+        arrived = asyncio.get_running_loop().time()
     app = request.app
     metrics = app[METRICS]
     metrics.started(plan.truth.model)
     outcome = plan
     try:
-        resp, delivered = await _deliver(request, plan)
+        resp, delivered = await _deliver(request, plan, arrived)
         if not delivered:
             outcome = _abandoned(plan)
         return resp
@@ -137,12 +167,14 @@ async def render(request: web.Request, plan: ResponsePlan) -> web.StreamResponse
         app[TRUTH].append(outcome.truth)
 
 
-async def _deliver(request: web.Request, plan: ResponsePlan) -> tuple[web.StreamResponse, bool]:
+async def _deliver(
+    request: web.Request, plan: ResponsePlan, arrived: float
+) -> tuple[web.StreamResponse, bool]:
     """Render the plan; the flag is False when the client left before the answer."""
     if plan.hang_s is not None:
         if not await _wait(request, plan.hang_s):
             return web.Response(status=499), False
-        return _json_response(
+        return json_response(
             504,
             {
                 "error": {
@@ -154,8 +186,9 @@ async def _deliver(request: web.Request, plan: ResponsePlan) -> tuple[web.Stream
             },
         ), True
     if plan.streaming:
-        return await _render_stream(request, plan), True
-    if plan.delay_s > 0 and not await _wait(request, plan.delay_s):
+        return await _render_stream(request, plan, arrived), True
+    wait = plan.delay_s - (asyncio.get_running_loop().time() - arrived)
+    if wait > 0 and not await _wait(request, wait):
         return web.Response(status=499), False
     headers = dict(plan.headers)
     if plan.raw_body is not None:
@@ -164,7 +197,7 @@ async def _deliver(request: web.Request, plan: ResponsePlan) -> tuple[web.Stream
         ), True
     if plan.cut_after is not None:
         return await _render_cut(request, plan, headers), True
-    return _json_response(plan.status, plan.body, headers), True
+    return json_response(plan.status, plan.body, headers), True
 
 
 def _abandoned(plan: ResponsePlan) -> ResponsePlan:
@@ -188,36 +221,41 @@ async def _render_cut(
     return resp
 
 
-async def _render_stream(request: web.Request, plan: ResponsePlan) -> web.StreamResponse:
-    """Send SSE chunks at their planned offsets, coalescing chunks that are already due."""
-    assert plan.chunks is not None  # noqa: S101 - guaranteed by plan.streaming
+async def _render_stream(
+    request: web.Request, plan: ResponsePlan, start: float
+) -> web.StreamResponse:
+    """Send SSE chunks at their planned offsets from ``start`` (loop time), coalescing chunks
+    that are already due."""
+    assert plan.chunks is not None  # guaranteed by plan.streaming
     loop = asyncio.get_running_loop()
-    start = loop.time()
+    clock, dumps, sleep = loop.time, orjson.dumps, asyncio.sleep  # per-chunk loop below
     resp = web.StreamResponse(status=plan.status, headers=dict(plan.headers))
     resp.content_type = "text/event-stream"
     resp.headers["Cache-Control"] = "no-cache"
     await resp.prepare(request)
-    chunks, offsets = plan.chunks, plan.chunk_offsets_s
+    write = resp.write
+    chunks, offsets, malformed_at = plan.chunks, plan.chunk_offsets_s, plan.malformed_at
     n = len(chunks) if plan.cut_after is None else plan.cut_after
     i = 0
     while i < n:
-        wait = start + offsets[i] - loop.time()
+        wait = start + offsets[i] - clock()
         if wait > 0:
-            await asyncio.sleep(wait)
-        now = loop.time() - start
+            await sleep(wait)
+        due = clock() - start + 0.0005
         parts = []
-        while i < n and offsets[i] <= now + 0.0005:
-            data = orjson.dumps(chunks[i])
-            if i == plan.malformed_at:
+        while i < n and offsets[i] <= due:
+            data = dumps(chunks[i])
+            if i == malformed_at:
                 data = data[: len(data) // 2]
             parts.append(b"data: " + data + b"\n\n")
             i += 1
-        await resp.write(b"".join(parts))
+        if parts:  # a timer may fire a little early: then nothing is due yet
+            await write(parts[0] if len(parts) == 1 else b"".join(parts))
     if plan.cut_after is not None:
         if request.transport is not None:
             request.transport.abort()
         return resp
-    await resp.write(_DONE)
+    await write(_DONE)
     await resp.write_eof()
     return resp
 
@@ -229,46 +267,17 @@ async def _models(request: web.Request) -> web.Response:
         {"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}
         for m in state.config.models
     ]
-    return _json_response(200, {"object": "list", "data": data})
+    return json_response(200, {"object": "list", "data": data})
 
 
 async def _healthz(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    return _json_response(200, {"status": "ok", "t": request.app[CLOCK]() - state.t0_unix})
+    return json_response(200, {"status": "ok", "t": request.app[CLOCK]() - state.t0_unix})
 
 
 async def _metrics(request: web.Request) -> web.Response:
     text = request.app[METRICS].registry.render()
     return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
-
-
-@web.middleware
-async def _errors_as_json(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """Unknown paths and wrong methods answer in OpenAI's error shape too."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        code = {404: "unknown_url", 405: "method_not_allowed"}.get(exc.status)
-        message = (
-            f"Invalid URL ({request.method} {request.path})"
-            if exc.status in (404, 405)
-            else exc.reason
-        )
-        return _json_response(
-            exc.status,
-            {
-                "error": {
-                    "message": message,
-                    "type": "invalid_request_error",
-                    "param": None,
-                    "code": code,
-                }
-            },
-        )
 
 
 def build_app(
@@ -279,19 +288,19 @@ def build_app(
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
     """The provider as an aiohttp application (no background tasks; see ``serve``)."""
-    app = web.Application(
-        client_max_size=state.config.max_body_bytes, middlewares=[_errors_as_json]
-    )
+    app = web.Application(client_max_size=state.config.max_body_bytes)
     app[STATE] = state
     app[TRUTH] = truth
     app[METRICS] = ProviderMetrics(state, clock)
     app[CLOCK] = clock
-    app.router.add_post("/v1/chat/completions", _api_handler(_chat, "chat"))
-    app.router.add_post("/v1/embeddings", _api_handler(_embeddings, "embeddings"))
-    app.router.add_get("/v1/models", _models)
-    app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/metrics", _metrics)
+    router = app.router
+    router.add_post("/v1/chat/completions", _api_handler(_chat, "chat", app))
+    router.add_post("/v1/embeddings", _api_handler(_embeddings, "embeddings", app))
+    router.add_get("/v1/models", errors_as_json(_models))
+    router.add_get("/healthz", errors_as_json(_healthz))
+    router.add_get("/metrics", errors_as_json(_metrics))
     add_admin_routes(app, state, admin_token, clock)
+    add_catch_all(app)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class ProviderState:
     t0_unix: float
     mitigations: dict[str, Mitigation] = field(default_factory=dict)
     sequence: int = 0
+    #: The request-id suffix derived from ``t0_unix`` (and the t0 it was derived from).
+    _id_suffix: tuple[float, str] = field(default=(math.nan, ""), init=False, repr=False)
 
     @classmethod
     def create(cls, config: ProviderConfig, t0_unix: float | None = None) -> ProviderState:
@@ -80,4 +83,8 @@ class ProviderState:
     def next_request_id(self) -> str:
         """A unique request id (``req_…``)."""
         self.sequence += 1
-        return f"req_{self.sequence:08x}{int(self.t0_unix * 1000) & 0xFFFFFF:06x}"
+        t0, suffix = self._id_suffix
+        if t0 != self.t0_unix:  # the admin API may move t0
+            suffix = f"{int(self.t0_unix * 1000) & 0xFFFFFF:06x}"
+            self._id_suffix = (self.t0_unix, suffix)
+        return f"req_{self.sequence:08x}{suffix}"

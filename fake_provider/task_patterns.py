@@ -7,6 +7,7 @@ quickly); everything else runs on short slices.
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 from fake_provider.task_types import USD_RATES
 
@@ -58,7 +59,7 @@ STOPWORDS = frozenset({
 
 def words_of(text: str) -> list[str]:
     """Lower-cased words of ``text`` with surrounding punctuation stripped."""
-    return [w for w in (raw.strip(PUNCTUATION) for raw in text.lower().split()) if w]
+    return list(filter(None, map(str.strip, text.lower().split(), repeat(PUNCTUATION))))
 
 
 def find_order_id(text: str) -> str | None:

@@ -97,8 +97,9 @@ def _best_sentence_value(context: str, name: str, wanted: set[str]) -> str | Non
     while at >= 0:
         after = at + len(name)
         if after >= len(context) or not context[after].isalnum():
-            start = max(context.rfind(". ", 0, at), context.rfind("] ", 0, at),
-                        context.rfind("\n", 0, at)) + 1  # fmt: skip
+            # A sentence never spans a line, so only the line's own text is searched back.
+            line = context.rfind("\n", 0, at) + 1
+            start = max(context.rfind(". ", line, at), context.rfind("] ", line, at), line - 1) + 1
             end = context.find(". ", after)
             newline = context.find("\n", after)
             end = len(context) if end < 0 else end

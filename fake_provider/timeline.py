@@ -114,6 +114,8 @@ class Timeline:
             if share >= 1.0:
                 out.append(fault)
                 continue
+            if share <= 0.0:
+                continue  # a fault at fraction 0 hits nothing: skip the hash
             pick = session_key if fault.kind == "agent_loop" and session_key is not None else key
             if unit_interval(mix64(pick ^ entry.salt)) < share:
                 out.append(fault)

@@ -8,7 +8,18 @@ from typing import IO
 
 import orjson
 
-from fake_provider.records import TruthRecord
+from fake_provider.records import TRUTH_SCHEMA_VERSION, TruthRecord
+
+_SCHEMA_TAIL = b',"schema_version":%d}\n' % TRUTH_SCHEMA_VERSION
+
+
+def dumps_truth(record: TruthRecord) -> bytes:
+    """``record.to_json()`` as one JSON line, byte for byte, without building the dict.
+
+    orjson writes a dataclass as an object of its fields in order (tuples as arrays); the
+    ``schema_version`` that ``to_json`` appends last is spliced in before the closing brace.
+    """
+    return orjson.dumps(record)[:-1] + _SCHEMA_TAIL
 
 
 class TruthLog:
@@ -33,7 +44,7 @@ class TruthLog:
     def append(self, record: TruthRecord) -> None:
         """Queue one record (cheap: serialised now, written on the next flush)."""
         if self._file is not None:
-            self._buffer.append(orjson.dumps(record.to_json()) + b"\n")
+            self._buffer.append(dumps_truth(record))
 
     def flush(self) -> None:
         """Write queued records and hand them to the OS."""

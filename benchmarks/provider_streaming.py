@@ -1,0 +1,316 @@
+"""Streaming: 500 concurrent SSE streams at 20 ms inter-token latency, provider on one core.
+
+The provider (``taskset -c 0``, ``latency_scale: 1``) serves a scenario-defined profile with
+a fixed TTFT and ``itl_ms=20`` without jitter, so every chunk's planned offset is known:
+role and first piece at TTFT, piece k at ``TTFT + (k-1)·ITL``, finish and ``[DONE]`` with the
+last piece. A raw-asyncio client on the other core (``taskset -c 1``, uvloop) keeps 500
+streams open, each a new connection, and timestamps every SSE event as it arrives.
+
+Reported per server, over the streams that start after the warm-up and end inside the
+window: chunks/s, and the timing error of each chunk (arrival minus planned time), anchored
+at the moment the request was sent (what a client sees: includes queueing and planning) and
+at the arrival of the response head (the server's pacing alone). The baseline is a minimal
+aiohttp SSE handler sleeping to the same schedule, measured with the same client in the same
+run; the ratios compare the two. Target: provider p99 error under 5 ms.
+
+Run: ``python benchmarks/provider_streaming.py`` (about a minute). Exit 0 unless the
+harness itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import orjson
+
+from benchmarks._harness import (
+    CLIENT_CPU,
+    REPO,
+    SERVER_CPU,
+    HarnessError,
+    median,
+    percentile,
+    pinned,
+    python_server,
+    server_process,
+    task_bodies,
+)
+
+TARGET_P99_MS = 5.0
+TTFT_MS = 200.0
+ITL_MS = 20.0
+_PATH = "/v1/chat/completions"
+
+
+def provider_config() -> dict[str, object]:
+    """The provider under test: a jitter-free 20 ms ITL profile, no limits, real time."""
+    from fake_provider.config import BehaviourProfile, ModelSpec, ProviderConfig, RateLimits
+
+    profile = BehaviourProfile(
+        "stream_bench", ttft_ms=TTFT_MS, ttft_jitter=0.0, itl_ms=ITL_MS, itl_jitter=0.0
+    )
+    config = ProviderConfig(
+        seed=7,
+        models=(ModelSpec("gpt-4o-mini", behaviour="stream_bench"),),
+        behaviours={"stream_bench": profile},
+        rate_limits=RateLimits(tpm=None, rpm=None),
+        latency_scale=1.0,
+    )
+    return config.to_json()
+
+
+@dataclass(slots=True)
+class _Stream(asyncio.Protocol):
+    """One SSE request on its own connection; records when each event arrives."""
+
+    request: bytes
+    done: asyncio.Future[None]
+    sent_at: float = 0.0
+    head_at: float | None = None
+    status_ok: bool = False
+    events: list[float] = field(default_factory=list)
+    _last: bytes = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.sent_at = time.perf_counter()
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        if self.head_at is None:
+            self.head_at = now
+            self.status_ok = data.startswith(b"HTTP/1.1 200")
+        # Events end with a blank line; JSON data and chunk framing never hold "\n\n".
+        found = (self._last + data).count(b"\n\n")
+        self.events.extend([now] * found)
+        self._last = data[-1:]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+@dataclass(slots=True)
+class _Window:
+    start: float
+    end: float
+    streams: list[_Stream] = field(default_factory=list)
+    failures: int = 0
+    chunks: int = 0
+
+
+def _requests(n: int) -> list[bytes]:
+    out = []
+    for body in task_bodies(n, seed=99, stream=True):
+        data = orjson.dumps(body)
+        head = (
+            f"POST {_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-bench-1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        out.append(head.encode() + data)
+    return out
+
+
+async def _worker(
+    port: int, requests: list[bytes], first: int, delay_s: float, window: _Window
+) -> None:
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(delay_s)
+    i = first
+    while time.perf_counter() < window.end:
+        proto = _Stream(requests[i % len(requests)], loop.create_future())
+        i += 1
+        try:
+            await loop.create_connection(lambda p=proto: p, "127.0.0.1", port)  # type: ignore[misc]
+            await proto.done
+        except OSError:
+            window.failures += 1
+            continue
+        window.chunks += sum(window.start <= t < window.end for t in proto.events)
+        if not proto.status_ok or len(proto.events) < 3:
+            window.failures += 1
+        elif proto.sent_at >= window.start and proto.events[-1] < window.end:
+            window.streams.append(proto)
+
+
+async def _drive(port: int, streams: int, warmup_s: float, seconds: float) -> _Window:
+    requests = _requests(2000)
+    now = time.perf_counter()
+    window = _Window(now + warmup_s, now + warmup_s + seconds)
+    # Start the workers spread over one second, so that streams are not in lockstep.
+    await asyncio.gather(
+        *(_worker(port, requests, i * 7, i / streams, window) for i in range(streams))
+    )
+    return window
+
+
+def _errors_ms(stream: _Stream, anchor: float) -> list[float]:
+    """Arrival minus planned time of each event, in ms (role, pieces, finish, [DONE])."""
+    pieces = len(stream.events) - 3
+    last = TTFT_MS + max(0, pieces - 1) * ITL_MS
+    out = []
+    for j, arrived in enumerate(stream.events):
+        planned = TTFT_MS + (j - 1) * ITL_MS if 1 <= j <= pieces else TTFT_MS
+        planned = last if j > pieces else planned
+        out.append((arrived - anchor) * 1000.0 - planned)
+    return out
+
+
+def summarise(window: _Window, seconds: float, client_busy: float) -> dict[str, float]:
+    """Chunks/s and error percentiles (absolute, ms) of one measured window."""
+    sent: list[float] = []
+    head: list[float] = []
+    first: list[float] = []
+    for stream in window.streams:
+        errors = _errors_ms(stream, stream.sent_at)
+        first.append(abs(errors[0]))
+        sent.extend(abs(e) for e in errors)
+        head.extend(abs(e) for e in _errors_ms(stream, stream.head_at or stream.sent_at))
+    if not sent:
+        raise HarnessError("no stream completed inside the measurement window")
+    return {
+        "chunks_per_s": window.chunks / seconds,
+        "streams": len(window.streams),
+        "failures": window.failures,
+        "p50_ms": percentile(sent, 50),
+        "p99_ms": percentile(sent, 99),
+        "max_ms": max(sent),
+        "ttft_p99_ms": percentile(first, 99),
+        "pacing_p50_ms": percentile(head, 50),
+        "pacing_p99_ms": percentile(head, 99),
+        "client_cpu_share": client_busy,
+    }
+
+
+def client_main(port: int, streams: int, warmup_s: float, seconds: float) -> None:
+    """The client process: drive the streams, print one JSON summary line."""
+    import uvloop
+
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    wall0 = time.perf_counter()
+    window = uvloop.run(_drive(port, streams, warmup_s, seconds))
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    busy = (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime) / (
+        time.perf_counter() - wall0
+    )
+    print("RESULT " + json.dumps(summarise(window, seconds, busy)), flush=True)
+
+
+def run_client(url: str, args: argparse.Namespace) -> dict[str, float]:
+    """One measurement of the server at ``url`` by a pinned client process."""
+    import subprocess
+
+    port = int(url.rsplit(":", 1)[1])
+    argv = pinned(CLIENT_CPU, python_server(
+        str(Path(__file__).resolve()), "--client", str(port), "--streams", str(args.streams),
+        "--warmup", str(args.warmup), "--duration", str(args.duration),
+    ))  # fmt: skip
+    budget = args.warmup + args.duration + 120
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=budget, check=False)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if out.returncode != 0 or line is None:
+        raise HarnessError(f"client failed ({out.returncode}): {out.stderr.strip()[-2000:]}")
+    result = json.loads(line[len("RESULT ") :])
+    if result["failures"] > result["streams"] // 100:
+        raise HarnessError(f"{url}: {result['failures']} failed streams")
+    return result
+
+
+def measure(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
+    """Alternate baseline and provider rounds; per-round figures and medians."""
+    config = tmp / "provider.json"
+    config.write_bytes(orjson.dumps(provider_config()))
+    servers = {
+        "baseline": pinned(SERVER_CPU, python_server(
+            str(Path(__file__).with_name("baseline_servers.py")), "sse",
+            "--ttft-ms", str(TTFT_MS), "--itl-ms", str(ITL_MS),
+        )),
+        "provider": pinned(SERVER_CPU, python_server(
+            "-m", "simulator.cli", "provider", "--config", str(config), "--port", "0",
+            "--truth", str(tmp / "truth.jsonl"),
+        )),
+    }  # fmt: skip
+    rounds: list[dict[str, dict[str, float]]] = []
+    with contextlib.ExitStack() as stack:
+        trees = {"baseline": REPO, "provider": args.provider_tree}
+        urls = {
+            name: stack.enter_context(server_process(argv, name, tree=trees[name]))
+            for name, argv in servers.items()
+        }
+        for i in range(args.rounds):
+            order = ["baseline", "provider"] if i % 2 == 0 else ["provider", "baseline"]
+            got = {name: run_client(urls[name], args) for name in order}
+            rounds.append(got)
+            for name in order:
+                r = got[name]
+                print(f"round {i + 1} {name:8s}: {r['chunks_per_s']:7.0f} chunks/s  "
+                      f"error p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  "
+                      f"(first chunk p99 {r['ttft_p99_ms']:5.2f} ms, pacing p99 "
+                      f"{r['pacing_p99_ms']:5.2f} ms, {r['streams']} streams, "
+                      f"client busy {r['client_cpu_share']:.0%})", flush=True)  # fmt: skip
+    keys = rounds[0]["provider"].keys()
+    result: dict[str, object] = {
+        name: {k: median([r[name][k] for r in rounds]) for k in keys}
+        for name in ("baseline", "provider")
+    }
+    result["rounds"] = rounds
+    return result
+
+
+def main() -> int:
+    """Run the benchmark and print the figures; 0 unless the harness failed."""
+    parser = argparse.ArgumentParser(description="Provider streaming timing accuracy.")
+    parser.add_argument("--streams", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=4.0, help="seconds before measuring")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--provider-tree",
+        type=Path,
+        default=REPO,
+        help="run the provider from this checkout (e.g. a worktree of an older commit)",
+    )
+    parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client is not None:
+        client_main(args.client, args.streams, args.warmup, args.duration)
+        return 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-streaming-") as tmp:
+            result = measure(args, Path(tmp))
+    except (HarnessError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    base, prov = result["baseline"], result["provider"]
+    assert isinstance(base, dict) and isinstance(prov, dict)
+    print(f"baseline (minimal aiohttp SSE handler): {base['chunks_per_s']:.0f} chunks/s, "
+          f"error p50 {base['p50_ms']:.2f} ms, p99 {base['p99_ms']:.2f} ms")  # fmt: skip
+    print(f"provider:                               {prov['chunks_per_s']:.0f} chunks/s, "
+          f"error p50 {prov['p50_ms']:.2f} ms, p99 {prov['p99_ms']:.2f} ms "
+          f"(pacing p99 {prov['pacing_p99_ms']:.2f} ms)")  # fmt: skip
+    print(f"ratios provider/baseline: chunks/s {prov['chunks_per_s'] / base['chunks_per_s']:.3f}, "
+          f"p99 error {prov['p99_ms'] / max(base['p99_ms'], 1e-9):.2f}")  # fmt: skip
+    verdict = "meets" if prov["p99_ms"] < TARGET_P99_MS else "misses"
+    print(f"provider p99 chunk timing error {prov['p99_ms']:.2f} ms ({verdict} target "
+          f"< {TARGET_P99_MS:g} ms)")  # fmt: skip
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The truth log writes each record exactly as ``TruthRecord.to_json`` describes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from fake_provider.records import TruthRecord
+from fake_provider.truthlog import TruthLog, dumps_truth
+
+
+def _record(**overrides: object) -> TruthRecord:
+    fields: dict[str, object] = {
+        "t": 1.25,
+        "request_id": "req_00000001abcdef",
+        "api_key": 'sk-"quoted"\n',
+        "model": "gpt-4o-mini",
+        "behaviour": "baseline",
+        "fault_ids": ("slow", "errors"),
+        "status": 200,
+        "input_tokens": 120,
+        "output_tokens": 33,
+        "cost_usd": 3.78e-05,
+        "planned_ttft_s": 0.25,
+        "planned_latency_s": 0.73,
+        "session": "s-1",
+    }
+    fields.update(overrides)
+    return TruthRecord(**fields)  # type: ignore[arg-type]
+
+
+def test_dumps_truth_is_to_json_byte_for_byte() -> None:
+    for record in (_record(), _record(fault_ids=(), behaviour=None, planned_ttft_s=None)):
+        assert dumps_truth(record) == orjson.dumps(record.to_json()) + b"\n"
+
+
+def test_truth_log_lines_read_back_as_records(tmp_path: Path) -> None:
+    log = TruthLog(tmp_path / "truth.jsonl")
+    records = [_record(), _record(status=503, error_code="server_error")]
+    for record in records:
+        log.append(record)
+    log.close()
+    lines = (tmp_path / "truth.jsonl").read_bytes().splitlines()
+    assert [TruthRecord.from_json(orjson.loads(line)) for line in lines] == records
+    assert all(orjson.loads(line)["schema_version"] == 1 for line in lines)
