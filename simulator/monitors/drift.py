@@ -47,7 +47,8 @@ class OutputDrift(PackMonitor):
 
     name = "output_drift"
     alertname = "LLMOutputTokensDrift"
-    classes = ("silent_model_swap", "token_burst", "config_drift")
+    classes = ("silent_model_swap", "token_burst", "config_drift", "prompt_regression",
+               "input_drift", "agent_loop")
     description = "The distribution of output tokens per response moved away from the baseline."
     Params = OutputDriftParams
 
@@ -106,7 +107,8 @@ class SemanticDrift(PackMonitor):
 
     name = "semantic_drift"
     alertname = "LLMSemanticDrift"
-    classes = ("silent_model_swap", "input_drift", "prompt_regression", "token_burst")
+    classes = ("silent_model_swap", "input_drift", "prompt_regression", "token_burst",
+               "agent_loop")
     description = "What the answers say (their first characters) no longer looks like the baseline."
     Params = SemanticParams
 

@@ -138,7 +138,7 @@ class TokenOutliers(PackMonitor):
 
     name = "token_outliers"
     alertname = "LLMTokenOutliers"
-    classes = ("token_burst",)
+    classes = ("token_burst", "agent_loop", "input_drift")
     description = "Responses run long (p99 output tokens, cut at max_tokens) or prompts bloat."
     Params = TokenParams
 
