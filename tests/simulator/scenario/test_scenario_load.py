@@ -8,6 +8,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
+from fake_provider.config import FAULT_KINDS
 from simulator.scenario import (
     USER_KINDS,
     AlertmanagerMonitor,
@@ -106,18 +107,7 @@ def test_traffic_model_defaults_to_the_first_provider_model(tmp_path: Path) -> N
 def test_every_fault_kind_loads_as_its_typed_spec(every_fault: Path) -> None:
     scenario = load_scenario(every_fault)
     kinds = [getattr(f, "kind") for f in scenario.faults]  # noqa: B009
-    assert set(kinds) >= {
-        "silent_model_swap",
-        "rate_limit",
-        "token_burst",
-        "agent_loop",
-        "prompt_regression",
-        "config_drift",
-        "input_drift",
-        "retrieval_degradation",
-        "latency",
-        "server_error",
-    }
+    assert set(kinds) >= set(FAULT_KINDS)
     config = scenario.fault("config")
     assert isinstance(config, ConfigDriftFault)
     assert config.stop == ("###",)

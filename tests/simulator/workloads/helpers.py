@@ -26,6 +26,27 @@ from simulator.workloads.settings import ClientPolicy, Price, WorkloadSettings
 ALL_KINDS = ("extract", "classify", "chat", "agent", "rag")
 FOREVER = 3600.0
 
+#: A prompt registry whose v2 drops the JSON instruction (a prompt regression).
+EXTRACT_PROMPTS = {
+    "extract": {
+        "v1": "Extract the order details. Reply with JSON only, with keys: customer_name, "
+        "email, order_id, amount_usd and order_date.",
+        "v2": "Extract the order details for the customer.",
+    }
+}
+
+
+def prompt_regression(start_s: float) -> Fault:
+    """The extract prompt switches to v2 at ``start_s`` and stays there."""
+    return Fault(
+        id="prompt-v2",
+        kind="prompt_regression",
+        start_s=start_s,
+        duration_s=FOREVER,
+        prompt="extract",
+        to="v2",
+    )
+
 
 def forever(fault_id: str, kind: str, **params: Any) -> Fault:
     """A fault active for the whole of any test run."""

@@ -15,9 +15,11 @@ from simulator.workloads.settings import ClientPolicy, MemorySink, WorkloadRunti
 from tests.simulator.workloads.conftest import ProviderFactory
 from tests.simulator.workloads.helpers import (
     ALL_KINDS,
+    EXTRACT_PROMPTS,
     FOREVER,
     assert_sane,
     make_settings,
+    prompt_regression,
     urllib_transport,
 )
 from tests.support import fast_config
@@ -111,21 +113,8 @@ def test_prompt_regression_changes_the_prompt_version_and_breaks_json(
     provider: ProviderFactory,
 ) -> None:
     url = provider(fast_config())
-    prompts = {
-        "extract": {
-            "v1": "Extract the order details. Reply with JSON only, with keys: customer_name, "
-            "email, order_id, amount_usd and order_date.",
-            "v2": "Extract the order details for the customer.",
-        }
-    }
-    regression = Fault(
-        id="prompt-v2",
-        kind="prompt_regression",
-        start_s=100.0,
-        duration_s=FOREVER,
-        prompt="extract",
-        to="v2",
-    )
+    prompts = EXTRACT_PROMPTS
+    regression = prompt_regression(100.0)
     before, _ = _run(url, "extract", 8, prompts=prompts, client_faults=(regression,))
     after, _ = _run(
         url, "extract", 8, prompts=prompts, client_faults=(regression,), t0_offset_s=150.0

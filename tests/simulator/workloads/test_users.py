@@ -17,10 +17,12 @@ from simulator.workloads.settings import ClientPolicy
 from tests.simulator.workloads.conftest import ProviderFactory
 from tests.simulator.workloads.helpers import (
     ALL_KINDS,
+    EXTRACT_PROMPTS,
     FOREVER,
     KEYED_FAULTS,
     assert_sane,
     make_settings,
+    prompt_regression,
 )
 from tests.simulator.workloads.runs import run_distributed, run_local
 from tests.support import fast_config
@@ -107,21 +109,8 @@ def test_a_silent_swap_drops_extract_format_and_an_agent_loop_hits_the_step_guar
 def test_a_prompt_regression_switches_version_and_429s_are_retried_and_failed_in_locust(
     provider: ProviderFactory, tmp_path: Path
 ) -> None:
-    prompts = {
-        "extract": {
-            "v1": "Extract the order details. Reply with JSON only, with keys: customer_name, "
-            "email, order_id, amount_usd and order_date.",
-            "v2": "Extract the order details for the customer.",
-        }
-    }
-    regression = Fault(
-        id="prompt-v2",
-        kind="prompt_regression",
-        start_s=2.5,
-        duration_s=FOREVER,
-        prompt="extract",
-        to="v2",
-    )
+    prompts = EXTRACT_PROMPTS
+    regression = prompt_regression(2.5)
     storm = Fault(
         id="storm", kind="rate_limit", start_s=0, duration_s=FOREVER, mode="storm", fraction=0.3
     )
