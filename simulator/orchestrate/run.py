@@ -138,6 +138,9 @@ def _start_and_drive(
 
 def _finish(scenario: Scenario, outcome: RunOutcome) -> None:
     """Score what was recorded (a partial run too) and write run.json."""
+    actions = outcome.run_dir / "actions.jsonl"
+    if not actions.exists():
+        actions.touch()  # no budget guard or runbook action was recorded
     write_meta(
         outcome.run_dir,
         {

@@ -71,6 +71,7 @@ def test_run_records_the_swap_in_telemetry_and_truth(tmp_path: Path) -> None:
         "telemetry.jsonl",
         "truth.jsonl",
         "alerts.jsonl",
+        "actions.jsonl",
         "scorecard.json",
         "junit.xml",
         "locust_stats.csv",
