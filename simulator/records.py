@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fake_provider.jsonrecord import RecordReader
@@ -159,3 +161,18 @@ class Alert:
             resolved_at_utc=data.get("resolved_at_utc"),
             fingerprint=data.get("fingerprint"),
         )
+
+
+def format_utc(unix_s: float) -> str:
+    """Unix seconds as RFC 3339 UTC with milliseconds (``2024-05-01T12:00:05.000Z``)."""
+    return (
+        datetime.fromtimestamp(unix_s, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def alert_fingerprint(labels: Mapping[str, str]) -> str:
+    """A stable identity of an alert's label set (16 hex digits, like Alertmanager's)."""
+    text = "\xff".join(f"{k}\xfe{labels[k]}" for k in sorted(labels))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -8,12 +8,11 @@ a new episode.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from simulator.records import Alert
+from simulator.records import Alert, format_utc
+from simulator.records import alert_fingerprint as fingerprint
 
 #: Alertmanager's "no end time" (Go's zero time).
 _ZERO_TIME_PREFIX = "0001-01-01"
@@ -45,21 +44,6 @@ def parse_utc(value: Any, path: str) -> float | None:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return stamp.timestamp()
-
-
-def format_utc(unix_s: float) -> str:
-    """Unix seconds as RFC 3339 UTC with milliseconds."""
-    return (
-        datetime.fromtimestamp(unix_s, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-def fingerprint(labels: Mapping[str, str]) -> str:
-    """A stable identity of a label set (16 hex digits, like Alertmanager's)."""
-    text = "\xff".join(f"{k}\xfe{labels[k]}" for k in sorted(labels))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _str_map(value: Any, path: str, required: bool) -> dict[str, str]:
@@ -94,7 +78,7 @@ class AlertBook:
             raise IntakeError("body: expected a JSON array of alerts (Alertmanager API v2)")
         parsed = [self._parse(a, f"[{i}]", now_unix, None) for i, a in enumerate(payload)]
         for alert in parsed:
-            self._apply(*alert, source=source if alert[4] else "webhook")
+            self._apply(*alert[:4], source=source if alert[4] else "webhook")
         self.deliveries += 1
         return len(parsed)
 
@@ -110,7 +94,7 @@ class AlertBook:
             for i, a in enumerate(payload["alerts"])
         ]
         for alert in parsed:
-            self._apply(*alert, source=source)
+            self._apply(*alert[:4], source=source)
         self.deliveries += 1
         return len(parsed)
 
@@ -138,7 +122,6 @@ class AlertBook:
         annotations: dict[str, str],
         starts: float,
         resolved_at: float | None,
-        _generator: bool,
         *,
         source: str,
     ) -> None:

@@ -17,33 +17,19 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import orjson
 
 from fake_provider.errors import InvalidInputError
 from simulator.monitors.base import CommonParams, Finding, Monitor
-from simulator.records import Alert, TelemetryRecord
+from simulator.records import Alert, TelemetryRecord, alert_fingerprint, format_utc
 
 _MAX_ERRORS = 100
 #: Hold times for monitors that do not set ``for_ticks`` / ``resolve_ticks`` themselves.
 _HOLD = CommonParams()
-
-
-def format_utc(unix_s: float) -> str:
-    """Unix seconds as RFC 3339 UTC with milliseconds (``2024-05-01T12:00:05.000Z``)."""
-    return datetime.fromtimestamp(unix_s, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
-
-
-def label_fingerprint(labels: Mapping[str, str]) -> str:
-    """A stable identity of a label set: 16 hex digits (the alert intake uses the same)."""
-    text = "\xff".join(f"{k}\xfe{labels[k]}" for k in sorted(labels))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclasses.dataclass(slots=True)
@@ -57,8 +43,9 @@ class _State:
 class MonitorEngine:
     """Runs monitors on ticks of ``tick_s`` seconds and keeps their alert episodes."""
 
-    def __init__(self, monitors: Sequence[Monitor], tick_s: float = 5.0,
-                 clock_origin_unix: float = 0.0) -> None:
+    def __init__(
+        self, monitors: Sequence[Monitor], tick_s: float = 5.0, clock_origin_unix: float = 0.0
+    ) -> None:
         if tick_s <= 0:
             raise InvalidInputError(f"tick_s: expected a positive number, got {tick_s!r}")
         self.monitors = list(monitors)
@@ -114,8 +101,9 @@ class MonitorEngine:
                 out.append(alert)
         return out
 
-    def _step(self, i: int, monitor: Monitor, finding: Finding | None,
-              now_s: float) -> Alert | None:
+    def _step(
+        self, i: int, monitor: Monitor, finding: Finding | None, now_s: float
+    ) -> Alert | None:
         """Apply the hold times; an alert when the episode opens or closes."""
         state = self._states[i]
         firing = finding is not None and finding.firing
@@ -129,8 +117,10 @@ class MonitorEngine:
         if state.streak < getattr(monitor, "resolve_ticks", _HOLD.resolve_ticks):
             return None
         closed = dataclasses.replace(
-            state.episode, resolved_at=now_s,
-            resolved_at_utc=format_utc(self.clock_origin_unix + now_s))
+            state.episode,
+            resolved_at=now_s,
+            resolved_at_utc=format_utc(self.clock_origin_unix + now_s),
+        )
         self._done.append(closed)
         state.streak, state.episode = 0, None
         return closed
@@ -138,12 +128,21 @@ class MonitorEngine:
     def _open(self, finding: Finding, now_s: float) -> Alert:
         """A new firing alert from a finding."""
         labels = {"alertname": finding.alertname, **finding.labels}
-        annotations = {"summary": finding.summary, "value": f"{finding.value:.6g}",
-                       "threshold": f"{finding.threshold:.6g}", **finding.annotations}
-        return Alert(name=finding.alertname, source="builtin", labels=labels,
-                     annotations=annotations, fired_at=now_s,
-                     fired_at_utc=format_utc(self.clock_origin_unix + now_s),
-                     fingerprint=label_fingerprint(labels))
+        annotations = {
+            "summary": finding.summary,
+            "value": f"{finding.value:.6g}",
+            "threshold": f"{finding.threshold:.6g}",
+            **finding.annotations,
+        }
+        return Alert(
+            name=finding.alertname,
+            source="builtin",
+            labels=labels,
+            annotations=annotations,
+            fired_at=now_s,
+            fired_at_utc=format_utc(self.clock_origin_unix + now_s),
+            fingerprint=alert_fingerprint(labels),
+        )
 
     def close(self, end_s: float) -> list[Alert]:
         """Every episode in its final state, by firing time; open ones keep ``resolved_at=None``."""
@@ -155,8 +154,14 @@ class MonitorEngine:
             self.errors.append(text)
 
 
-def replay(records: Iterable[TelemetryRecord], monitors: Sequence[Monitor], *,
-           duration_s: float, tick_s: float = 5.0, t0_unix: float = 0.0) -> list[Alert]:
+def replay(
+    records: Iterable[TelemetryRecord],
+    monitors: Sequence[Monitor],
+    *,
+    duration_s: float,
+    tick_s: float = 5.0,
+    t0_unix: float = 0.0,
+) -> list[Alert]:
     """Alerts the monitors raise over recorded telemetry, exactly as the live engine would."""
     engine = MonitorEngine(monitors, tick_s, t0_unix)
     observe, advance = engine.observe, engine.advance
