@@ -211,9 +211,36 @@ def test_malformed_chunk_breaks_the_stream(provider) -> None:
             pass
 
 
-def test_fault_window_and_fraction_follow_the_timeline(provider, tmp_path: Path) -> None:
-    truth = tmp_path / "truth.jsonl"
-    fault = Fault(id="late", kind="server_error", start_s=3600.0, duration_s=60.0, status=500)
-    client = sdk(provider(fast_config(faults=(fault,)), truth_path=truth))
-    resp = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x"}])
-    assert resp.choices[0].message.content
+def test_fraction_picks_the_same_requests_whatever_the_order(provider, tmp_path: Path) -> None:
+    """A 50 % fault hits a request by what it is, not when it arrives; a future fault never."""
+    faults = (
+        Fault(
+            id="half", kind="server_error", start_s=0.0, duration_s=3600.0, status=500, fraction=0.5
+        ),
+        Fault(id="late", kind="server_error", start_s=3600.0, duration_s=60.0, status=503),
+    )
+    prompts = [f"question {i}" for i in range(24)]
+
+    def failed(order: list[str], truth: Path) -> set[str]:
+        client = sdk(provider(fast_config(faults=faults), truth_path=truth))
+        out = set()
+        for text in order:
+            try:
+                client.chat.completions.create(
+                    model=MODEL, messages=[{"role": "user", "content": text}]
+                )
+            except openai.InternalServerError:
+                out.add(text)
+        return out
+
+    first = failed(prompts, tmp_path / "a.jsonl")
+    second = failed(list(reversed(prompts)), tmp_path / "b.jsonl")
+    assert first == second
+    assert 4 <= len(first) <= 20
+    deadline = time.monotonic() + 10  # the truth log flushes every second
+    while len((tmp_path / "a.jsonl").read_text().splitlines()) < len(prompts):
+        assert time.monotonic() < deadline, "truth log never flushed"
+        time.sleep(0.1)
+    truth = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert len(truth) == len(prompts)
+    assert all((r["status"] == 500) == (r["fault_ids"] == ["half"]) for r in truth)
