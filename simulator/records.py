@@ -107,6 +107,21 @@ class ActionRecord:
             "schema_version": 1,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ActionRecord:
+        """Inverse of :meth:`to_json`; ``ValueError`` when ``detail`` is not an object."""
+        detail = data.get("detail") or {}
+        if not isinstance(detail, Mapping):
+            raise ValueError("detail must be an object")
+        target = data.get("target")
+        return cls(
+            t=float(data["t"]),
+            kind=str(data["kind"]),
+            cause=str(data["cause"]),
+            target=None if target is None else str(target),
+            detail=dict(detail),
+        )
+
 
 AlertSource = Literal["builtin", "prometheus", "alertmanager", "webhook", "import"]
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from fake_provider.errors import GamedayError, InvalidInputError
+from simulator.runbooks import preflight_runbooks
 from simulator.scenario import load_scenario, parse_duration
 from simulator.scoring import verdict_table
 
@@ -25,6 +26,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides=overrides)
     for warning in scenario.warnings:
         print(f"warning: {warning.path}: {warning.message}", file=sys.stderr)
+    for problem in preflight_runbooks(scenario):
+        print(f"warning: {problem}", file=sys.stderr)
     if args.workers < 0:
         raise InvalidInputError("--workers: expected 0 or more")
     options = RunOptions(

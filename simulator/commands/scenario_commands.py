@@ -7,16 +7,41 @@ import json
 import sys
 from pathlib import Path
 
+from simulator.runbooks import RunbookProblem, lint_runbooks
 from simulator.scenario import load_scenario, read_yaml, scenario_json_schema
 
 #: Where the shipped scenarios live (the repository's scenarios/ folder).
 SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
+def _print_problems(problems: list[RunbookProblem]) -> None:
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def _cmd_lint_runbooks(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario) if args.scenario is not None else None
+    runbooks, problems = lint_runbooks(args.path, scenario)
+    if problems:
+        _print_problems(problems)
+        print(f"{args.path}: {len(problems)} problem(s)", file=sys.stderr)
+        return 2
+    covered = f", covering {scenario.name}" if scenario is not None else ""
+    print(f"{args.path}: ok ({len(runbooks)} runbooks{covered})")
+    return 0
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
+    if args.path.is_dir():
+        return _cmd_lint_runbooks(args)
     scenario = load_scenario(args.path)
     for warning in scenario.warnings:
         print(f"warning: {args.path}: {warning.path}: {warning.message}", file=sys.stderr)
+    if scenario.runbooks is not None:
+        _, problems = lint_runbooks(scenario.runbooks, scenario)
+        if problems:
+            _print_problems(problems)
+            return 2
     print(
         f"{args.path}: ok ({scenario.name}, {len(scenario.faults)} faults, "
         f"{scenario.duration_s:g}s)"
@@ -26,8 +51,17 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 def add_lint(sub: argparse._SubParsersAction) -> None:
     """Register ``gameday lint``."""
-    p = sub.add_parser("lint", help="validate a scenario without running it")
-    p.add_argument("path", type=Path, help="scenario YAML file")
+    p = sub.add_parser(
+        "lint",
+        help="validate a scenario, or a directory of runbooks (structure, actions, coverage)",
+    )
+    p.add_argument("path", type=Path, help="scenario YAML file, or a runbooks directory")
+    p.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        help="with a runbooks directory: also check it covers this scenario's alerts and faults",
+    )
     p.set_defaults(func=_cmd_lint)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,7 @@ import orjson
 from simulator.monitors import build_monitors, declared_classes, replay
 from simulator.orchestrate.rundir import write_atomic
 from simulator.records import Alert, TelemetryRecord
+from simulator.runbooks import RunbookSet, load_runbooks
 from simulator.scenario import BuiltinMonitor, BuiltinPack, Scenario
 from simulator.scoring import Scorecard, load_run, read_alert_file, score_run, write_scorecard
 from simulator.scoring.rundata import gc_paused
@@ -57,6 +59,24 @@ def read_meta(run_dir: Path) -> dict[str, object]:
 BuiltinChoice = Literal["recorded", "replay", "none"]
 
 
+def scenario_runbooks(scenario: Scenario) -> RunbookSet | None:
+    """The scenario's runbooks (the valid ones), or None when it names no directory."""
+    if scenario.runbooks is None:
+        return None
+    runbooks, _problems = load_runbooks(scenario.runbooks)
+    return runbooks
+
+
+def with_runbook_url(alert: Alert, runbooks: RunbookSet) -> Alert:
+    """The alert with a ``runbook_url`` annotation when it has none and a runbook handles it."""
+    if "runbook_url" in alert.annotations:
+        return alert
+    url = runbooks.url_of(alert.name)
+    if url is None:
+        return alert
+    return dataclasses.replace(alert, annotations={**alert.annotations, "runbook_url": url})
+
+
 def score_and_write(
     scenario: Scenario,
     run_dir: Path,
@@ -87,6 +107,9 @@ def _score_and_write(
         alerts.extend(replay_builtin(scenario, data.telemetry, t0_unix))
     for path in extra_alert_files:
         alerts.extend(read_alert_file(path, t0_unix))
+    runbooks = scenario_runbooks(scenario)
+    if runbooks is not None:
+        alerts = [with_runbook_url(a, runbooks) for a in alerts]
     write_alerts(run_dir, alerts)
     card = score_run(
         scenario,
@@ -96,6 +119,7 @@ def _score_and_write(
         data.actions,
         mode=mode,
         declared_classes=declared_classes,
+        runbooks=runbooks,
     )
     write_scorecard(card, run_dir)
     return card

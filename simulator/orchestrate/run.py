@@ -6,6 +6,7 @@ that run it; importing the module itself is cheap and side-effect free.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 
 from fake_provider.errors import GamedayError, InvalidInputError
 from fake_provider.netaddr import is_loopback
+from simulator.budgets import ActionLog
 from simulator.client_metrics import ClientMetrics
 from simulator.intake.app import IntakeApp
 from simulator.intake.book import AlertBook
@@ -34,7 +36,10 @@ from simulator.orchestrate.intake_server import start_intake
 from simulator.orchestrate.locust_files import write_locust_reports
 from simulator.orchestrate.progress import LiveStats, ProgressDisplay
 from simulator.orchestrate.provider_process import ProviderProcess
+from simulator.orchestrate.responding import build_responder, respond
 from simulator.orchestrate.rundir import make_run_dir, write_atomic
+from simulator.records import Alert
+from simulator.runbooks import AdminApiFixes
 from simulator.scenario import Scenario, to_provider_config
 from simulator.scoring import Scorecard
 
@@ -177,11 +182,15 @@ def _drive(
     import gevent
     from locust.env import Environment
 
+    from simulator.workloads.distributed import send_controls
     from simulator.workloads.settings import WorkloadRuntime, workload_settings
     from simulator.workloads.sinks import JsonlSink
     from simulator.workloads.users import apply_mix
 
     settings = workload_settings(scenario)
+    if options.workers > 0:  # each worker holds its share of the spend limits
+        budgets = dataclasses.replace(settings.budgets, share=1.0 / options.workers)
+        settings = dataclasses.replace(settings, budgets=budgets)
     classes = apply_mix(settings)
     sink = JsonlSink(outcome.run_dir / "telemetry.jsonl")
     metrics = ClientMetrics()
@@ -204,7 +213,8 @@ def _drive(
         flush=True,
     )
     env = Environment(user_classes=classes, host=host)
-    runtime = WorkloadRuntime(settings=settings, t0_unix=t0, sink=stats)
+    action_log = ActionLog(outcome.run_dir / "actions.jsonl")
+    runtime = WorkloadRuntime(settings=settings, t0_unix=t0, sink=stats, actions=action_log)
     env.gameday = runtime  # type: ignore[attr-defined]
     workers: list[subprocess.Popen[bytes]] = []
     stop_reason: list[str] = []
@@ -217,9 +227,25 @@ def _drive(
     csv_writer = None
     try:
         runner = _start_runner(env, runtime, options.workers, workers, stats)
+        responder = build_responder(
+            scenario,
+            AdminApiFixes(provider.request),
+            runtime.controls,
+            action_log,
+            (lambda c: send_controls(runner, c)) if options.workers > 0 else None,
+        )
         csv_writer = _spawn_csv_history(env, outcome.run_dir)
         runner.start(scenario.traffic.users, spawn_rate=scenario.traffic.spawn_rate)
-        _watch(scenario, provider, stats, display, stop_reason, t0, engine)
+        _watch(
+            scenario,
+            provider,
+            stats,
+            display,
+            stop_reason,
+            t0,
+            engine,
+            lambda alerts, now_s: respond(responder, [*alerts, *book.episodes()], now_s),
+        )
         runner.stop()  # workers flush their last telemetry on test_stop, before quit
         runner.quit()
         _join_workers(workers)
@@ -235,6 +261,7 @@ def _drive(
             if proc.poll() is None:
                 proc.kill()
         sink.close()
+        action_log.close()
         write_locust_reports(env, outcome.run_dir, csv_writer)
     outcome.requests = stats.requests
     if stop_reason:
@@ -252,7 +279,7 @@ def _start_runner(
     from simulator.workloads.distributed import install_master_collection, send_setup
 
     runner = env.create_master_runner("127.0.0.1", 0)
-    install_master_collection(env, stats)
+    install_master_collection(env, stats, runtime.actions)
     port = runner.server.port
     for _ in range(n_workers):
         workers.append(
@@ -282,8 +309,13 @@ def _watch(
     stop_reason: list[str],
     t0: float,
     engine: MonitorEngine,
+    on_alerts: Callable[[list[Alert], float], list[str]],
 ) -> None:
-    """Tick once a second until the duration ends, a signal arrives or the provider dies."""
+    """Tick once a second until the duration ends, a signal arrives or the provider dies.
+
+    ``on_alerts`` gets the built-in alerts of every tick (the responder acts there) and
+    returns lines to show.
+    """
     import gevent
 
     faults = [(f.id, f.start_s, f.start_s + f.duration_s) for f in scenario.faults]
@@ -294,9 +326,12 @@ def _watch(
         if not provider.alive():
             stop_reason.append("the fake provider died mid-run; see provider.log")
             return
-        for alert in engine.advance(elapsed):
+        alerts = engine.advance(elapsed)
+        for alert in alerts:
             if alert.resolved_at is None:
                 display.note(f"alert {alert.name} fired at {alert.fired_at:.0f}s")
+        for line in on_alerts(alerts, elapsed):
+            display.note(line)
         active = [fid for fid, start, end in faults if start <= elapsed < end]
         display.show(stats.snapshot(elapsed, scenario.duration_s, active))
         gevent.sleep(min(1.0, max(0.05, scenario.duration_s - elapsed)))

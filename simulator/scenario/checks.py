@@ -165,7 +165,7 @@ def _check_prompt(
 def _check_expectations(parts: Parts) -> list[Problem]:
     """Expectations name existing faults and configured budgets."""
     ids = {fault_id for _, fault_id in parts.fault_ids}
-    budget_names = list(BudgetsSpec.model_fields)
+    budget_names = BudgetsSpec.budget_names()
     problems = []
     for i, expectation in parts.expect:
         path = f"expect[{i}]"

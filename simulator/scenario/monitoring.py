@@ -97,13 +97,32 @@ MonitorEntry = (
 
 
 class BudgetsSpec(Spec):
-    """Guard limits; every budget is optional."""
+    """Guard limits; every budget is optional.
+
+    ``enforce: false`` keeps the limits for judging (overspend, the cost monitor) but has
+    the clients enforce none of them: what happens without guards, or when the team's own
+    gateway is the one that must enforce them.
+    """
 
     session_tokens: PositiveInt | None = None
     agent_max_steps: PositiveInt | None = None
     spend_per_minute_usd: PositiveFloat | None = None
     request_max_tokens: PositiveInt | None = None
     global_spend_per_minute_usd: PositiveFloat | None = None
+    enforce: bool = True
+
+    @classmethod
+    def budget_names(cls) -> list[str]:
+        """The names of the budgets (every field but ``enforce``)."""
+        return [name for name in cls.model_fields if name != "enforce"]
+
+    def limits(self) -> dict[str, float]:
+        """Every budget that is set, by name."""
+        return {
+            name: float(value)
+            for name in self.budget_names()
+            if (value := getattr(self, name)) is not None
+        }
 
 
 class ResponderSpec(Spec):

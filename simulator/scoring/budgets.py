@@ -145,7 +145,7 @@ def budgets_report(
 ) -> BudgetsReport:
     """Totals, spend per fault window, and the overspend of every budget that is set."""
     spend = spend_records(truth, telemetry)
-    limits = {k: float(v) for k, v in budgets.model_dump().items() if v is not None}
+    limits = budgets.limits()
     times = [s.t for s in spend]
     tokens_before = list(accumulate((s.tokens for s in spend), initial=0))
     cost_before = list(accumulate((s.cost_usd for s in spend), initial=0.0))

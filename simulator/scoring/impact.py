@@ -133,6 +133,10 @@ def fault_impact(
 
 
 def impact_stop_s(hits: Sequence[Hit], action_s: float) -> float:
-    """When affected requests stop after a mitigation at ``action_s``: the last one, or then."""
-    later = [h.t for h in hits if h.t >= action_s]
+    """When the fault stops doing damage after a mitigation at ``action_s``: the last bad
+    response it caused from then on (error, 429, broken format, wrong answer), or then.
+
+    Requests a fault still touches but no longer harms (a quota cut the clients now stay
+    under, a loop the step guard ends) do not count: the mitigation contained them."""
+    later = [h.t for h in hits if h.t >= action_s and h.bad]
     return max(later) if later else action_s

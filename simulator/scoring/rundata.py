@@ -78,17 +78,7 @@ def read_json_lines(
 
 def _action(data: Mapping[str, Any]) -> ActionRecord:
     """An :class:`ActionRecord` from its ``to_json`` form."""
-    detail = data.get("detail") or {}
-    if not isinstance(detail, Mapping):
-        raise ValueError("detail must be an object")
-    target = data.get("target")
-    return ActionRecord(
-        t=float(data["t"]),
-        kind=str(data["kind"]),
-        cause=str(data["cause"]),
-        target=None if target is None else str(target),
-        detail=dict(detail),
-    )
+    return ActionRecord.from_json(data)
 
 
 def _records(

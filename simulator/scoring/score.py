@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from fake_provider.records import TruthRecord
 from simulator.records import ActionRecord, Alert, TelemetryRecord
+from simulator.runbooks.model import RunbookSet
 from simulator.scenario import Expectation, FaultSpecBase, Scenario
 from simulator.scoring.attribution import (
     Attribution,
@@ -13,7 +15,6 @@ from simulator.scoring.attribution import (
     attribute_alerts,
     fault_kind,
     no_declared_classes,
-    unique_episodes,
 )
 from simulator.scoring.budgets import budgets_report
 from simulator.scoring.expectations import evaluate_expectations
@@ -31,7 +32,14 @@ from simulator.scoring.impact import (
     onset_of,
     window_counts,
 )
-from simulator.scoring.scorecard import ActionLink, FaultScore, Mode, RunbooksReport, Scorecard
+from simulator.scoring.scorecard import (
+    ActionLink,
+    AlertRunbook,
+    FaultScore,
+    Mode,
+    RunbooksReport,
+    Scorecard,
+)
 
 #: Seconds after a fault's end during which an alert still counts for it.
 DEFAULT_GRACE_S = 60.0
@@ -47,6 +55,7 @@ def score_run(
     mode: Mode,
     declared_classes: DeclaredClasses = no_declared_classes,
     grace_s: float = DEFAULT_GRACE_S,
+    runbooks: RunbookSet | None = None,
 ) -> Scorecard:
     """Judge one run: detection, false alarms, impact, budgets, mitigation, expectations, score.
 
@@ -65,13 +74,16 @@ def score_run(
     attribution = attribute_alerts(faults, alerts, declared_classes, grace_s)
     hits = hits_by_fault(truth, telemetry)
     windows = window_counts(faults, telemetry)
-    links = link_actions(actions, faults, attribution)
+    mitigations = [a for a in actions if is_mitigation(a)]
+    links = link_actions(mitigations, faults, attribution)
     verdicts = tuple(
-        _fault_score(f, hits.get(f.id, []), windows[f.id], attribution, links, scenario.expect)
+        _fault_score(f, hits.get(f.id, []), windows[f.id], attribution, links, scenario.expect,
+                     runbooks)
         for f in faults
     )
     budgets = budgets_report(scenario.budgets, faults, {v.id: v.onset_s for v in verdicts},
                              truth, telemetry, grace_s)
+    budgets = dataclasses.replace(budgets, guard_actions=guard_action_counts(actions))
     expectations = evaluate_expectations(scenario.expect, verdicts, attribution.false_alarms,
                                          budgets, attribution, grace_s)
     breakdown = score_breakdown(
@@ -86,12 +98,35 @@ def score_run(
         faults=verdicts,
         false_alarms=attribution.false_alarms,
         budgets=budgets,
-        runbooks=_runbooks(links, verdicts, alerts),
+        runbooks=_runbooks(links, verdicts, attribution, runbooks,
+                           sum(1 for a in actions if _failed(a))),
         expectations=expectations,
         passed=all(e.passed for e in expectations),
         score=total_score(breakdown),
         score_breakdown=breakdown,
     )
+
+
+def _detail(action: ActionRecord) -> Mapping[str, object]:
+    return action.detail if isinstance(action.detail, Mapping) else {}
+
+
+def _failed(action: ActionRecord) -> bool:
+    return _detail(action).get("ok") is False
+
+
+def is_mitigation(action: ActionRecord) -> bool:
+    """A runbook (or imported) action that was carried out; budget guard actions are not."""
+    return _detail(action).get("source") != "budget" and not _failed(action)
+
+
+def guard_action_counts(actions: Sequence[ActionRecord]) -> dict[str, int]:
+    """How many guard actions each budget took (``cause`` of budget actions)."""
+    counts: dict[str, int] = {}
+    for action in actions:
+        if _detail(action).get("source") == "budget":
+            counts[action.cause] = counts.get(action.cause, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def link_actions(
@@ -126,6 +161,7 @@ def _fault_score(
     attribution: Attribution,
     links: Sequence[ActionLink],
     expect: Sequence[Expectation],
+    runbooks: RunbookSet | None = None,
 ) -> FaultScore:
     """The verdict of one fault."""
     onset = onset_of(hits)
@@ -134,7 +170,8 @@ def _fault_score(
     detected = first is not None and onset is not None
     # An alert between the fault's start and its onset detected it at once: TTD 0, not < 0.
     ttd = max(0.0, first.fired_at - onset) if first is not None and onset is not None else None
-    mine = [link for link in links if link.fault == fault.id]
+    mine = _fitting_actions([link for link in links if link.fault == fault.id],
+                            fault_kind(fault), runbooks)
     mitigated_at = mine[0].t if mine else None
     ttm = None
     if mitigated_at is not None and onset is not None:
@@ -150,7 +187,8 @@ def _fault_score(
         time_to_detect_s=ttd,
         first_alert=first,
         alerts=alerts,
-        runbook=next((link.runbook for link in mine if link.runbook), None),
+        runbook=next((link.runbook for link in mine if link.runbook), None)
+        or _runbook_for(alerts, fault_kind(fault), runbooks),
         mitigated=bool(mine),
         mitigated_at_s=mitigated_at,
         time_to_mitigate_s=ttm,
@@ -163,10 +201,59 @@ def _fault_score(
     )
 
 
+def _fitting_actions(
+    mine: list[ActionLink], kind: str, runbooks: RunbookSet | None
+) -> list[ActionLink]:
+    """The fault's actions from runbooks that declare its class when there are any (a
+    rollback run for a shared alert does not fix a model swap), else all of them."""
+    if runbooks is None:
+        return mine
+    fitting = []
+    for link in mine:
+        book = runbooks.by_id(link.runbook) if link.runbook else None
+        if book is not None and kind in book.failure_classes:
+            fitting.append(link)
+    return fitting or mine
+
+
+def _runbook_for(
+    alerts: Sequence[Alert], kind: str, runbooks: RunbookSet | None
+) -> str | None:
+    """The first runbook, by the fault's alerts in firing order, that declares its class."""
+    if runbooks is None:
+        return None
+    for alert in alerts:
+        for book in runbooks.for_alert(alert.name):
+            if kind in book.failure_classes:
+                return book.id
+    return None
+
+
+def _alert_runbooks(
+    attribution: Attribution, runbooks: RunbookSet | None, kinds: Mapping[str, str]
+) -> tuple[AlertRunbook, ...]:
+    out = []
+    for alert, fault in attribution.assignments:
+        books = runbooks.for_alert(alert.name) if runbooks is not None else ()
+        declares = None
+        if fault is not None and books:
+            declares = any(kinds[fault] in b.failure_classes for b in books)
+        out.append(AlertRunbook(alert.name, fault, tuple(b.id for b in books), declares))
+    return tuple(out)
+
+
 def _runbooks(
-    links: Sequence[ActionLink], verdicts: Sequence[FaultScore], alerts: Sequence[Alert]
+    links: Sequence[ActionLink],
+    verdicts: Sequence[FaultScore],
+    attribution: Attribution,
+    runbooks: RunbookSet | None,
+    failed: int,
 ) -> RunbooksReport:
-    """Actions with their faults, faults mitigated, and alert names no action answered."""
+    """Actions with their faults, faults mitigated, and how fired alerts map to runbooks."""
     causes = {link.cause for link in links}
-    names = dict.fromkeys(a.name for a in unique_episodes(alerts) if a.name not in causes)
-    return RunbooksReport(tuple(links), sum(v.mitigated for v in verdicts), tuple(names))
+    episodes = [alert for alert, _ in attribution.assignments]
+    names = dict.fromkeys(a.name for a in episodes if a.name not in causes)
+    per_alert = _alert_runbooks(attribution, runbooks, {v.id: v.kind for v in verdicts})
+    missing = dict.fromkeys(r.alert for r in per_alert if not r.runbooks) if runbooks else {}
+    return RunbooksReport(tuple(links), sum(v.mitigated for v in verdicts), tuple(names),
+                          per_alert, tuple(missing), failed)

@@ -117,6 +117,8 @@ class BudgetsReport:
     total_cost_usd: float
     per_fault: tuple[FaultSpend, ...]
     overspend: tuple[BudgetOverspend, ...]
+    #: Guard actions taken, by budget (breaker openings, session cut-offs, caps).
+    guard_actions: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
     def overspend_of(self, budget: str) -> BudgetOverspend | None:
         """The overspend record of ``budget``; None when that budget is not set."""
@@ -136,12 +138,35 @@ class ActionLink:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRunbook:
+    """A fired alert and the runbooks it resolves to (by name, from the runbook set).
+
+    ``declares_class`` says whether one of them declares the class of the fault the alert
+    was attributed to (None for an alert attributed to no fault, or without runbooks).
+    """
+
+    alert: str
+    fault: str | None
+    runbooks: tuple[str, ...]
+    declares_class: bool | None
+
+
+@dataclass(frozen=True, slots=True)
 class RunbooksReport:
-    """Actions taken, the faults they mitigated, and alert names no action answered."""
+    """Runbook actions taken, the faults they mitigated, and how fired alerts map to runbooks.
+
+    ``actions`` are the responder's (budget guard actions are counted in ``budgets``).
+    """
 
     actions: tuple[ActionLink, ...]
     faults_mitigated: int
     alerts_without_action: tuple[str, ...]
+    #: Every fired alert episode, in firing order, with the runbooks its name resolves to.
+    alerts: tuple[AlertRunbook, ...] = ()
+    #: Names of fired alerts no runbook handles (only when the scenario names runbooks).
+    alerts_without_runbook: tuple[str, ...] = ()
+    #: Actions that failed to execute (e.g. the admin API refused), with their errors.
+    failed_actions: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from typing import Any, cast
 from fake_provider.config import Fault
 from fake_provider.task_types import InputShift
 from fake_provider.timeline import fault_fraction_at
+from simulator.workloads.controls import ClientControls
 from simulator.workloads.settings import WorkloadSettings
 
 
@@ -50,6 +51,15 @@ def _targets(fault: Fault, settings: WorkloadSettings, api_key: str) -> bool:
     if fault.model is not None and fault.model != settings.model:
         return False
     return fault.api_key is None or fault.api_key == api_key
+
+
+def _mitigated(fault: Fault, controls: ClientControls | None) -> bool:
+    """Whether a runbook action already undid what ``fault`` changes."""
+    if controls is None:
+        return False
+    if fault.kind == "prompt_regression":
+        return controls.prompt_rolled_back(fault.prompt or "")
+    return fault.kind == "config_drift" and controls.config_restored
 
 
 def _apply(
@@ -94,13 +104,15 @@ def client_conditions(
     rng: random.Random,
     *,
     api_key: str | None = None,
+    controls: ClientControls | None = None,
 ) -> ClientConditions:
     """The client faults in force for a request of ``user_kind`` sent at ``t_s`` (run seconds).
 
     Each fault's share (``fraction``, grown over ``ramp``) is drawn from ``rng``; exactly two
     draws per client fault are taken whatever the time, so the rest of a session's random
     stream does not depend on when it ran. Later faults override earlier ones; prompt
-    multipliers compound. ``api_key`` defaults to the first configured key.
+    multipliers compound. ``api_key`` defaults to the first configured key. A prompt rolled
+    back or a config restored by a runbook (``controls``) no longer takes its fault's change.
 
     Example::
 
@@ -124,6 +136,8 @@ def client_conditions(
     for fault in settings.client_faults:
         pick, chunk_draw = rng.random(), rng.random()
         if not _targets(fault, settings, key) or pick >= fault_fraction_at(fault, t_s):
+            continue
+        if _mitigated(fault, controls):
             continue
         if _apply(fault, user_kind, settings, chunk_draw, state):
             applied.append(fault.id)

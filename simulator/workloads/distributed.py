@@ -28,7 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from simulator.records import TelemetryRecord
+from simulator.budgets.actions import ActionSink
+from simulator.records import ActionRecord, TelemetryRecord
+from simulator.workloads.controls import ClientControls
 from simulator.workloads.settings import TelemetrySink, WorkloadRuntime
 
 #: Key of the records in a worker report, and the message carrying the rest at stop.
@@ -37,19 +39,33 @@ TELEMETRY_MESSAGE = "gameday_telemetry"
 #: Master → worker: the runtime (settings JSON and t0); worker → master: please send it.
 SETUP_MESSAGE = "gameday_setup"
 SETUP_REQUEST_MESSAGE = "gameday_setup_request"
+#: Budget guard actions ride along with the records under this key.
+ACTIONS_KEY = "gameday_actions"
+#: Master → workers: the client-side mitigations in force (``ClientControls`` JSON).
+CONTROLS_MESSAGE = "gameday_controls"
 #: Records a worker holds before it sends them without waiting for the next report.
 BATCH_MAX = 500
 
 
 class ForwardingSink:
-    """A worker's sink: holds records as JSON until the next report to the master."""
+    """A worker's sink: holds records (and actions) as JSON until the next report."""
 
     def __init__(self, environment: Any, batch_max: int = BATCH_MAX) -> None:
         self.environment = environment
         self.batch_max = batch_max
         self._pending: list[dict[str, Any]] = []
+        self._actions: list[dict[str, Any]] = []
         self.emitted = 0
         self.forwarded = 0
+
+    def emit_action(self, record: ActionRecord) -> None:
+        """Queue a guard action; it goes out with the next records."""
+        self._actions.append(record.to_json())
+
+    def take_actions(self) -> list[dict[str, Any]]:
+        """Every queued action, leaving the queue empty."""
+        batch, self._actions = self._actions, []
+        return batch
 
     def emit(self, record: TelemetryRecord) -> None:
         """Queue the record; a full batch goes out at once."""
@@ -67,9 +83,11 @@ class ForwardingSink:
     def send_batch(self) -> None:
         """Send what is queued to the master now, as a ``gameday_telemetry`` message."""
         runner = getattr(self.environment, "runner", None)
-        if runner is None or not self._pending:
+        if runner is None or not (self._pending or self._actions):
             return
-        runner.send_message(TELEMETRY_MESSAGE, {"records": self.take()})
+        runner.send_message(
+            TELEMETRY_MESSAGE, {"records": self.take(), "actions": self.take_actions()}
+        )
 
 
 def _register(runner: Any, msg_type: str, listener: Callable[..., None]) -> None:
@@ -87,9 +105,11 @@ def install_worker_forwarding(environment: Any) -> ForwardingSink:
     environment.gameday_forwarder = sink
 
     def on_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
-        batch = sink.take()
+        batch, actions = sink.take(), sink.take_actions()
         if batch:
             data[TELEMETRY_KEY] = batch
+        if actions:
+            data[ACTIONS_KEY] = actions
 
     def on_test_stop(**_kw: Any) -> None:
         sink.send_batch()
@@ -112,9 +132,17 @@ def install_worker_setup(environment: Any) -> None:
         if isinstance(current, WorkloadRuntime) and current.to_json() == msg.data:
             return  # the broadcast and the answer to our request carry the same runtime
         node = max(0, int(getattr(environment.runner, "worker_index", 0)))
-        environment.gameday = WorkloadRuntime.from_json(msg.data, forwarder, node_index=node)
+        environment.gameday = WorkloadRuntime.from_json(
+            msg.data, forwarder, node_index=node, actions=forwarder
+        )
+
+    def on_controls(environment: Any, msg: Any, **_kw: Any) -> None:
+        current = getattr(environment, "gameday", None)
+        if isinstance(current, WorkloadRuntime):
+            current.controls.update_from(msg.data or {})
 
     _register(runner, SETUP_MESSAGE, on_setup)
+    _register(runner, CONTROLS_MESSAGE, on_controls)
     runner.send_message(SETUP_REQUEST_MESSAGE)
 
 
@@ -130,14 +158,25 @@ def _answer_setup_request(environment: Any, msg: Any, **_kw: Any) -> None:
         environment.runner.send_message(SETUP_MESSAGE, runtime.to_json(), client_id=msg.node_id)
 
 
-def install_master_collection(environment: Any, sink: TelemetrySink) -> None:
-    """Master side (after ``create_master_runner``): every worker's records into ``sink``."""
+def _act_all(actions: ActionSink | None, records: Iterable[Mapping[str, Any]] | None) -> None:
+    for data in records or ():
+        if actions is not None:
+            actions.emit_action(ActionRecord.from_json(data))
+
+
+def install_master_collection(
+    environment: Any, sink: TelemetrySink, actions: ActionSink | None = None
+) -> None:
+    """Master side (after ``create_master_runner``): every worker's records into ``sink``,
+    and their guard actions into ``actions``."""
 
     def on_worker_report(client_id: str, data: Mapping[str, Any], **_kw: Any) -> None:
         _emit_all(sink, data.get(TELEMETRY_KEY))
+        _act_all(actions, data.get(ACTIONS_KEY))
 
     def on_telemetry(environment: Any, msg: Any, **_kw: Any) -> None:
         _emit_all(sink, (msg.data or {}).get("records"))
+        _act_all(actions, (msg.data or {}).get("actions"))
 
     environment.events.worker_report.add_listener(on_worker_report)
     _register(environment.runner, TELEMETRY_MESSAGE, on_telemetry)
@@ -150,3 +189,8 @@ def send_setup(master_runner: Any, runtime: WorkloadRuntime) -> None:
     environment.gameday = runtime
     _register(master_runner, SETUP_REQUEST_MESSAGE, _answer_setup_request)
     master_runner.send_message(SETUP_MESSAGE, runtime.to_json())
+
+
+def send_controls(master_runner: Any, controls: ClientControls) -> None:
+    """Master side: put the client-side mitigations in force on every worker."""
+    master_runner.send_message(CONTROLS_MESSAGE, controls.to_json())

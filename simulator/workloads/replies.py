@@ -85,13 +85,25 @@ def _header_fields(headers: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+#: What a gateway's budget refusal carries (LiteLLM: ``type: budget_exceeded``, code "400").
+GATEWAY_BUDGET_ERROR = "budget_exceeded"
+
+
 def _error_type(body: bytes, status: int) -> str:
-    """``error.code`` (else ``error.type``) of an OpenAI error body, else ``http_<status>``."""
+    """``error.code`` (else ``error.type``) of an OpenAI error body, else ``http_<status>``.
+
+    A gateway's budget refusal is ``budget_exceeded`` whatever its numeric code says.
+    """
     try:
         error = orjson.loads(body).get("error")
     except (orjson.JSONDecodeError, AttributeError):
         error = None
     if isinstance(error, Mapping):
+        message = str(error.get("message") or "")
+        if GATEWAY_BUDGET_ERROR in (error.get("type"), error.get("code")) or (
+            message.startswith("Budget has been exceeded")
+        ):
+            return GATEWAY_BUDGET_ERROR
         for key in ("code", "type"):
             if isinstance(error.get(key), str) and error[key]:
                 return str(error[key])
@@ -110,8 +122,11 @@ def parse_completion(
     """A non-streamed answer (or any error answer); ``headers`` with lower-case names."""
     common = _header_fields(headers)
     if status != 200:
-        outcome = outcome_for_status(status)
-        return Reply(status, outcome, _error_type(body, status), elapsed_s, **common)
+        error_type = _error_type(body, status)
+        outcome = (
+            "budget_blocked" if error_type == GATEWAY_BUDGET_ERROR else (outcome_for_status(status))
+        )
+        return Reply(status, outcome, error_type, elapsed_s, **common)
     declared = _int_header(headers, "content-length")
     if declared is not None and declared > len(body):
         return Reply(status, "connection_error", "incomplete_body", elapsed_s, **common)

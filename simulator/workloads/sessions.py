@@ -8,10 +8,16 @@ Sessions by kind: extract, classify and rag send one request; chat holds 1-3 tur
 think time between them; agent runs a tool loop until a final answer or
 ``agent_max_steps`` requests (that record gets ``budget_action="agent_max_steps"``).
 Client faults are decided once, when the session starts. Steps count from 1.
+
+Budget guards (``simulator/budgets/guards.py``) act here: before every request the spend
+breaker and the session's token budget may shed it (a ``budget_blocked`` record, and the
+session ends); ``max_tokens`` is capped; a gateway's own budget refusal ends the session
+too. Runbook mitigations in ``runtime.controls`` apply from the next request on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -21,7 +27,8 @@ from typing import Any, cast
 from fake_provider.task_types import Task, TaskKind
 from fake_provider.tasks import execute_tool, generate_task
 from fake_provider.timeline import stable_hash64
-from simulator.records import TelemetryRecord
+from simulator.budgets.guards import CAP, CUT, guard_action
+from simulator.records import ActionRecord, TelemetryRecord
 from simulator.workloads.client_faults import ClientConditions, client_conditions
 from simulator.workloads.exchange import (
     build_telemetry,
@@ -30,7 +37,7 @@ from simulator.workloads.exchange import (
     request_headers,
     retry_delay_s,
 )
-from simulator.workloads.replies import Reply
+from simulator.workloads.replies import Reply, transport_failure
 from simulator.workloads.settings import WorkloadRuntime
 
 #: Sends one attempt: (JSON body, headers, stream) -> the reply; never raises for HTTP or
@@ -41,6 +48,11 @@ Clock = Callable[[], float]
 
 CHAT_TURNS_MAX = 3
 AGENT_MAX_STEPS_ACTION = "agent_max_steps"
+KILL_LOOPS_ACTION = "kill_looping_sessions"
+SESSION_TOKENS_ACTION = "session_tokens"
+MAX_TOKENS_ACTION = "request_max_tokens"
+#: ``budget_action`` of a request a gateway refused for budget (LiteLLM ``budget_exceeded``).
+GATEWAY_BUDGET_ACTION = "gateway_budget"
 
 
 def session_rng(
@@ -67,6 +79,7 @@ class _Session:
     sleep: Sleep
     clock: Clock
     jitter: random.Random
+    tokens_used: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +91,8 @@ class _Sent:
     offset_s: float
     retries: int
     stream: bool
+    #: Whether the ``request_max_tokens`` budget lowered this request's ``max_tokens``.
+    capped: bool = False
 
 
 def _new_task(session: _Session) -> Task:
@@ -94,11 +109,44 @@ def _new_task(session: _Session) -> Task:
     )
 
 
+def _act(session: _Session, record: ActionRecord) -> None:
+    actions = session.runtime.actions
+    if actions is not None:
+        actions.emit_action(record)
+
+
+def _capped(session: _Session, step: int) -> tuple[ClientConditions, bool]:
+    """The session's conditions with ``max_tokens`` under the budget cap and any runbook cap."""
+    runtime, conditions = session.runtime, session.conditions
+    requested = conditions.max_tokens or runtime.settings.max_tokens
+    value, by_budget = runtime.settings.budgets.cap_max_tokens(requested)
+    runbook_cap = runtime.controls.max_tokens_cap
+    if runbook_cap is not None:
+        value = min(value, runbook_cap)
+    if value == requested:
+        return conditions, False
+    if by_budget:
+        now_s = session.clock() - runtime.t0_unix
+        _act(
+            session,
+            guard_action(
+                now_s,
+                CAP,
+                MAX_TOKENS_ACTION,
+                f"{session.session_id}/{step}",
+                requested=requested,
+                max_tokens=value,
+            ),
+        )
+    return dataclasses.replace(conditions, max_tokens=value), by_budget
+
+
 def _send(session: _Session, task: Task, messages: list[dict[str, Any]], step: int) -> _Sent:
     """Send one logical request, retrying as the client policy allows."""
     settings = session.runtime.settings
     stream = session.rng.random() < settings.stream_share
-    body = encode_body(request_body(settings, task, messages, session.conditions, stream=stream))
+    conditions, capped = _capped(session, step)
+    body = encode_body(request_body(settings, task, messages, conditions, stream=stream))
     first = session.clock()
     attempt = 0
     while True:
@@ -107,7 +155,9 @@ def _send(session: _Session, task: Task, messages: list[dict[str, Any]], step: i
         reply = session.transport(body, headers, stream)
         delay = retry_delay_s(settings.client, reply, attempt, session.jitter)
         if delay is None:
-            return _Sent(first - session.runtime.t0_unix, reply, offset_s, attempt, stream)
+            sent = _Sent(first - session.runtime.t0_unix, reply, offset_s, attempt, stream, capped)
+            session.tokens_used += reply.input_tokens + reply.output_tokens
+            return sent
         session.sleep(delay)
         attempt += 1
 
@@ -115,6 +165,11 @@ def _send(session: _Session, task: Task, messages: list[dict[str, Any]], step: i
 def _record(
     session: _Session, task: Task, sent: _Sent, step: int, budget_action: str | None = None
 ) -> TelemetryRecord:
+    if budget_action is None:
+        if sent.reply.outcome == "budget_blocked":
+            budget_action = GATEWAY_BUDGET_ACTION
+        elif sent.capped:
+            budget_action = MAX_TOKENS_ACTION
     record = build_telemetry(
         t=sent.t,
         user_kind=session.kind,
@@ -131,7 +186,37 @@ def _record(
         budget_action=budget_action,
     )
     session.runtime.sink.emit(record)
+    if record.cost_usd > 0 and session.runtime.guard.active:
+        session.runtime.guard.spend(session.api_key, record.t + record.latency_s, record.cost_usd)
     return record
+
+
+def _gate(session: _Session, task: Task, step: int) -> TelemetryRecord | None:
+    """A ``budget_blocked`` record when a guard sheds the next request, else None (send it)."""
+    runtime = session.runtime
+    now_s = session.clock() - runtime.t0_unix
+    budget = runtime.guard.blocked(session.api_key, now_s) if runtime.guard.active else None
+    limit = runtime.settings.budgets.session_tokens
+    if budget is None and limit is not None and session.tokens_used >= limit:
+        budget = SESSION_TOKENS_ACTION
+        _act(
+            session,
+            guard_action(
+                now_s,
+                CUT,
+                budget,
+                session.session_id,
+                step=step,
+                tokens=session.tokens_used,
+                limit=limit,
+            ),
+        )
+    if budget is None:
+        return None
+    blocked = _Sent(
+        now_s, transport_failure("budget_blocked", "budget_exceeded", 0.0), 0.0, 0, False
+    )
+    return _record(session, task, blocked, step, budget)
 
 
 def _chat(session: _Session, task: Task) -> list[TelemetryRecord]:
@@ -140,6 +225,10 @@ def _chat(session: _Session, task: Task) -> list[TelemetryRecord]:
     messages = list(task.messages)
     records = []
     for step in range(1, turns + 1):
+        blocked = _gate(session, task, step)
+        if blocked is not None:
+            records.append(blocked)
+            break
         sent = _send(session, task, messages, step)
         records.append(_record(session, task, sent, step))
         if sent.reply.outcome != "ok" or step == turns:
@@ -163,17 +252,33 @@ def _tool_messages(task: Task, reply: Reply) -> list[dict[str, Any]]:
     return out
 
 
+def _step_limit(session: _Session) -> tuple[int, str | None]:
+    """The agent's step limit now, and the ``budget_action`` of hitting it (None for the
+    harness's own safety cap, which is no guard of the team's)."""
+    settings, killed = session.runtime.settings, session.runtime.controls.loop_max_steps
+    if killed is not None and killed < settings.agent_max_steps:
+        return killed, KILL_LOOPS_ACTION
+    return settings.agent_max_steps, AGENT_MAX_STEPS_ACTION if settings.step_guard else None
+
+
 def _agent(session: _Session, task: Task) -> list[TelemetryRecord]:
-    max_steps = session.runtime.settings.agent_max_steps
     messages = list(task.messages)
-    records = []
-    for step in range(1, max_steps + 1):
+    records: list[TelemetryRecord] = []
+    step = 0
+    while True:
+        step += 1
+        blocked = _gate(session, task, step)
+        if blocked is not None:
+            records.append(blocked)
+            break
         sent = _send(session, task, messages, step)
         calls = sent.reply.tool_calls if sent.reply.outcome == "ok" else ()
-        guard = bool(calls) and step == max_steps
-        records.append(
-            _record(session, task, sent, step, AGENT_MAX_STEPS_ACTION if guard else None)
-        )
+        limit, action = _step_limit(session)  # a runbook may lower it mid-session
+        guard = bool(calls) and step >= limit
+        records.append(_record(session, task, sent, step, action if guard else None))
+        if guard and action == AGENT_MAX_STEPS_ACTION:
+            now_s = session.clock() - session.runtime.t0_unix
+            _act(session, guard_action(now_s, CUT, action, session.session_id, steps=step))
         if not calls or guard:
             break
         messages += _tool_messages(task, sent.reply)
@@ -207,16 +312,25 @@ def run_session(
         session_id=session_id_of(kind, runtime.node_index, user_index, session_no),
         api_key=api_key,
         rng=rng,
-        conditions=client_conditions(settings, t_s, kind, rng, api_key=api_key),
+        conditions=client_conditions(
+            settings, t_s, kind, rng, api_key=api_key, controls=runtime.controls
+        ),
         transport=transport,
         sleep=sleep,
         clock=clock,
         jitter=random.Random(rng.getrandbits(64)),
     )
     task = _new_task(session)
+    keep = runtime.controls.throttle_at(t_s)
+    if keep < 1.0:  # a runbook throttled new sessions: wait as a client-side limiter would
+        mean_think_s = (settings.think_time_min_s + settings.think_time_max_s) / 2
+        sleep(max(0.5, mean_think_s) * (1 / keep - 1))
     if kind == "agent":
         return _agent(session, task)
     if kind == "chat":
         return _chat(session, task)
+    blocked = _gate(session, task, 1)
+    if blocked is not None:
+        return [blocked]
     sent = _send(session, task, list(task.messages), 1)
     return [_record(session, task, sent, 1)]

@@ -19,7 +19,10 @@ from typing import Any, cast
 from fake_provider.config import Fault
 from fake_provider.errors import InvalidInputError
 from fake_provider.task_types import JsonMode
+from simulator.budgets.actions import ActionSink
+from simulator.budgets.guards import BudgetLimits, SpendGuard
 from simulator.scenario import Scenario, to_fault
+from simulator.workloads.controls import ClientControls
 from simulator.workloads.sinks import JsonlSink, MemorySink, TelemetrySink, read_jsonl
 
 __all__ = [
@@ -105,11 +108,16 @@ class WorkloadSettings:
     #: Faults the clients apply (prompt, config, input, retrieval, prompt bloat), in order.
     client_faults: tuple[Fault, ...] = ()
     agent_max_steps: int = DEFAULT_AGENT_MAX_STEPS
+    #: Whether ``agent_max_steps`` is the team's step guard (a budget the clients enforce)
+    #: or only the harness's safety cap that keeps a loop from running forever.
+    step_guard: bool = True
     #: How JSON kinds ask for JSON: by prompt instruction, so prompt regressions can break it.
     json_mode: JsonMode = "instruction"
     temperatures: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_TEMPERATURES))
     #: ``max_tokens`` every request sends unless config drift changes it.
     max_tokens: int = 512
+    #: The guards the clients enforce (scenario ``budgets:``).
+    budgets: BudgetLimits = field(default_factory=BudgetLimits)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict carrying ``schema_version``."""
@@ -127,9 +135,11 @@ class WorkloadSettings:
             "prompts": {name: dict(versions) for name, versions in self.prompts.items()},
             "client_faults": [f.to_json() for f in self.client_faults],
             "agent_max_steps": self.agent_max_steps,
+            "step_guard": self.step_guard,
             "json_mode": self.json_mode,
             "temperatures": dict(self.temperatures),
             "max_tokens": self.max_tokens,
+            "budgets": self.budgets.to_json(),
         }
 
     @classmethod
@@ -154,9 +164,11 @@ class WorkloadSettings:
             prompts={name: dict(v) for name, v in data["prompts"].items()},
             client_faults=tuple(Fault.from_json(f) for f in data["client_faults"]),
             agent_max_steps=int(data["agent_max_steps"]),
+            step_guard=bool(data.get("step_guard", True)),
             json_mode=cast(JsonMode, data["json_mode"]),
             temperatures={str(k): float(v) for k, v in data["temperatures"].items()},
             max_tokens=int(data["max_tokens"]),
+            budgets=BudgetLimits.from_json(data.get("budgets") or {}),
         )
 
 
@@ -170,6 +182,7 @@ def workload_settings(scenario: Scenario) -> WorkloadSettings:
     """
     traffic = scenario.traffic
     client = traffic.client
+    budgets = scenario.budgets
     faults = tuple(fault for fault in map(to_fault, scenario.faults) if is_client_fault(fault))
     return WorkloadSettings(
         seed=scenario.seed,
@@ -190,7 +203,12 @@ def workload_settings(scenario: Scenario) -> WorkloadSettings:
         },
         prompts={name: dict(versions) for name, versions in scenario.prompts.items()},
         client_faults=faults,
-        agent_max_steps=scenario.budgets.agent_max_steps or DEFAULT_AGENT_MAX_STEPS,
+        agent_max_steps=(budgets.agent_max_steps if budgets.enforce else None)
+        or DEFAULT_AGENT_MAX_STEPS,
+        step_guard=budgets.enforce and budgets.agent_max_steps is not None,
+        budgets=BudgetLimits(**{k: getattr(budgets, k) for k in budgets.budget_names()})
+        if budgets.enforce
+        else BudgetLimits(),
     )
 
 
@@ -210,14 +228,22 @@ class WorkloadRuntime:
     """What a running user needs: settings, the run's start (Unix seconds) and a sink.
 
     ``node_index`` tells workers apart (0 for a local run), so no two users anywhere draw
-    the same sessions.
+    the same sessions. ``actions`` takes budget guard actions; ``controls`` holds the
+    client-side mitigations a runbook put in force; ``guard`` is this process's spend
+    breaker, shared by its users.
     """
 
     settings: WorkloadSettings
     t0_unix: float
     sink: TelemetrySink
     node_index: int = 0
+    actions: ActionSink | None = None
+    controls: ClientControls = field(default_factory=ClientControls)
+    guard: SpendGuard = field(init=False, repr=False)
     _counters: dict[str, Iterator[int]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.guard = SpendGuard(self.settings.budgets, self.actions)
 
     def next_user_index(self, kind: str) -> int:
         """0, 1, 2, ... per user kind, in spawn order (deterministic for a spawn order)."""
@@ -225,13 +251,17 @@ class WorkloadRuntime:
         return next(counter)
 
     def to_json(self) -> dict[str, Any]:
-        """Settings and t0 as JSON (the sink stays behind)."""
+        """Settings and t0 as JSON (the sinks stay behind)."""
         return {"settings": self.settings.to_json(), "t0_unix": self.t0_unix}
 
     @classmethod
     def from_json(
-        cls, data: Mapping[str, Any], sink: TelemetrySink, node_index: int = 0
+        cls,
+        data: Mapping[str, Any],
+        sink: TelemetrySink,
+        node_index: int = 0,
+        actions: ActionSink | None = None,
     ) -> WorkloadRuntime:
-        """Inverse of :meth:`to_json`, with a sink of this process."""
+        """Inverse of :meth:`to_json`, with the sinks of this process."""
         settings = WorkloadSettings.from_json(data["settings"])
-        return cls(settings, float(data["t0_unix"]), sink, node_index)
+        return cls(settings, float(data["t0_unix"]), sink, node_index, actions)

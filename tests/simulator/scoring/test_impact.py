@@ -75,9 +75,11 @@ def test_client_side_fault_impact_comes_from_telemetry_and_its_matching_truth() 
     assert impact.before_detection.cost_usd == pytest.approx(0.007)
 
 
-def test_mitigation_time_runs_from_onset_to_the_last_affected_request_after_the_action() -> None:
+def test_mitigation_time_runs_from_onset_to_the_last_bad_affected_request_after_it() -> None:
     long_swap = fault("swap-1", "silent_model_swap", start=60, duration=180)
-    provider = [truth(t, "swap-1") for t in (70, 80, 90, 100, 105)] + [truth(130)]
+    provider = [truth(t, "swap-1", broken=True) for t in (70, 80, 90, 100, 105)]
+    # touched by the fault after the action but answered well: the damage had stopped
+    provider += [truth(120, "swap-1"), truth(130)]
     card = score(scenario([long_swap]), provider, alerts=[alert("FormatDrift", 90)],
                  actions=[action(100, "FormatDrift", runbook="rb-swap")])
     verdict = card.fault("swap-1")
@@ -108,7 +110,7 @@ def test_action_answering_a_false_alarm_mitigates_no_fault() -> None:
 def test_mitigate_expectation_reports_the_time_and_the_runbook() -> None:
     expect = [{"fault": "swap-1", "mitigated_within": "30s"},
               {"fault": "swap-1", "mitigated_within": "1m"}]
-    provider = [truth(70, "swap-1"), truth(110, "swap-1")]
+    provider = [truth(70, "swap-1", broken=True), truth(110, "swap-1", broken=True)]
     card = score(scenario([SWAP], expect), provider, alerts=[alert("FormatDrift", 80)],
                  actions=[action(90, "FormatDrift", runbook="rb-swap")])
     tight, loose = card.expectations
