@@ -141,6 +141,11 @@ class Alert:
     resolved_at_utc: str | None = None
     #: Identity of the alert's label set (Alertmanager's fingerprint when it sent one).
     fingerprint: str | None = None
+    #: When the rule's expression first became true (Prometheus ``activeAt``), s; None if
+    #: unknown. Equals ``fired_at`` for rules without ``for:``.
+    pending_at: float | None = None
+    #: When the harness intake first received this episode (the notification), s.
+    notified_at: float | None = None
 
     @property
     def failure_class(self) -> str | None:
@@ -159,6 +164,8 @@ class Alert:
             "fired_at_utc": self.fired_at_utc,
             "resolved_at_utc": self.resolved_at_utc,
             "fingerprint": self.fingerprint,
+            "pending_at": self.pending_at,
+            "notified_at": self.notified_at,
             "schema_version": 1,
         }
 
@@ -175,7 +182,14 @@ class Alert:
             fired_at_utc=data.get("fired_at_utc"),
             resolved_at_utc=data.get("resolved_at_utc"),
             fingerprint=data.get("fingerprint"),
+            pending_at=_optional_float(data.get("pending_at")),
+            notified_at=_optional_float(data.get("notified_at")),
         )
+
+
+def _optional_float(value: Any) -> float | None:
+    """``value`` as a float, or None when absent (older alerts.jsonl files lack the field)."""
+    return None if value is None else float(value)
 
 
 def format_utc(unix_s: float) -> str:

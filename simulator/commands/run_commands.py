@@ -26,6 +26,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides=overrides)
     for warning in scenario.warnings:
         print(f"warning: {warning.path}: {warning.message}", file=sys.stderr)
+    from simulator.promstack import plan_stack
+
+    plan_stack(scenario)  # prometheus/alertmanager monitors: binaries, promtool, amtool
     for problem in preflight_runbooks(scenario):
         print(f"warning: {problem}", file=sys.stderr)
     if args.workers < 0:

@@ -37,6 +37,9 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.path)
     for warning in scenario.warnings:
         print(f"warning: {args.path}: {warning.path}: {warning.message}", file=sys.stderr)
+    from simulator.promstack import plan_stack
+
+    plan_stack(scenario, servers=False)  # promtool check rules, amtool check-config
     if scenario.runbooks is not None:
         _, problems = lint_runbooks(scenario.runbooks, scenario)
         if problems:

@@ -1,9 +1,11 @@
 """The alert book: turns Alertmanager-shaped deliveries into de-duplicated alert episodes.
 
 Prometheus re-sends a firing alert every minute and Alertmanager repeats notifications;
-both carry the same label set and ``startsAt``, so an episode is identified by its label
-fingerprint and stays one episode until it resolves. A later firing after a resolve opens
-a new episode.
+both carry the same label set and ``startsAt``, so an episode is identified by its source
+and label fingerprint and stays one episode until it resolves. A later firing after a
+resolve opens a new episode. Each episode also records when its first delivery arrived
+(``notified_at``) and, when Prometheus reported it, when its rule first became true
+(``pending_at``, see :meth:`AlertBook.note_activation`).
 """
 
 from __future__ import annotations
@@ -69,7 +71,11 @@ class AlertBook:
     def __init__(self, t0_unix: float) -> None:
         self.t0_unix = t0_unix
         self._episodes: list[dict[str, Any]] = []
-        self._open: dict[str, int] = {}
+        # Keyed by (source, fingerprint): Prometheus' own copy of an alert and the
+        # Alertmanager notification of it are separate records of one run.
+        self._open: dict[tuple[str, str], int] = {}
+        #: Prometheus ``activeAt`` instants (Unix s) by label fingerprint, earliest first.
+        self._activations: dict[str, list[float]] = {}
         self.deliveries = 0
 
     def receive_v2(self, payload: Any, now_unix: float, source: str = "prometheus") -> int:
@@ -78,7 +84,7 @@ class AlertBook:
             raise IntakeError("body: expected a JSON array of alerts (Alertmanager API v2)")
         parsed = [self._parse(a, f"[{i}]", now_unix, None) for i, a in enumerate(payload)]
         for alert in parsed:
-            self._apply(*alert[:4], source=source if alert[4] else "webhook")
+            self._apply(*alert[:4], source=source if alert[4] else "webhook", now_unix=now_unix)
         self.deliveries += 1
         return len(parsed)
 
@@ -94,7 +100,7 @@ class AlertBook:
             for i, a in enumerate(payload["alerts"])
         ]
         for alert in parsed:
-            self._apply(*alert[:4], source=source)
+            self._apply(*alert[:4], source=source, now_unix=now_unix)
         self.deliveries += 1
         return len(parsed)
 
@@ -124,8 +130,10 @@ class AlertBook:
         resolved_at: float | None,
         *,
         source: str,
+        now_unix: float,
     ) -> None:
-        key = fingerprint(labels)
+        label_key = fingerprint(labels)
+        key = (source, label_key)
         index = self._open.get(key)
         if index is not None:
             episode = self._episodes[index]
@@ -143,25 +151,39 @@ class AlertBook:
                 "fired_at": starts,
                 "resolved_at": resolved_at,
                 "source": source,
-                "fingerprint": key,
+                "fingerprint": label_key,
+                "notified": now_unix,
             }
         )
         if resolved_at is None:
             self._open[key] = len(self._episodes) - 1
 
-    def _already_closed(self, key: str, starts: float) -> bool:
+    def _already_closed(self, key: tuple[str, str], starts: float) -> bool:
         return any(
-            e["fingerprint"] == key
+            (e["source"], e["fingerprint"]) == key
             and e["resolved_at"] is not None
             and abs(e["fired_at"] - starts) < 1e-3
             for e in self._episodes
         )
+
+    def note_activation(self, label_fingerprint: str, active_at_unix: float) -> None:
+        """Record when Prometheus saw an alert's expression become true (its ``activeAt``)."""
+        times = self._activations.setdefault(label_fingerprint, [])
+        times.append(active_at_unix)
+        times.sort()
+
+    def _pending_at(self, label_fingerprint: str, fired_at_unix: float) -> float | None:
+        """The latest activation of this label set at or before it fired (1 ms tolerance)."""
+        times = self._activations.get(label_fingerprint, ())
+        earlier = [t for t in times if t <= fired_at_unix + 1e-3]
+        return min(earlier[-1], fired_at_unix) if earlier else None
 
     def episodes(self) -> list[Alert]:
         """All episodes as :class:`Alert` records, times relative to the run start."""
         out = []
         for e in self._episodes:
             resolved = e["resolved_at"]
+            pending = self._pending_at(e["fingerprint"], e["fired_at"])
             out.append(
                 Alert(
                     name=e["labels"].get("alertname", "unnamed"),
@@ -173,6 +195,11 @@ class AlertBook:
                     fired_at_utc=format_utc(e["fired_at"]),
                     resolved_at_utc=None if resolved is None else format_utc(resolved),
                     fingerprint=e["fingerprint"],
+                    pending_at=None if pending is None else pending - self.t0_unix,
+                    notified_at=e["notified"] - self.t0_unix,
                 )
             )
+        # Alertmanager's notification sorts before Prometheus' own copy of the same alert:
+        # the scorer keeps the first of identical episodes, the one that pages a human.
+        out.sort(key=lambda a: (a.fired_at, a.source != "alertmanager"))
         return out

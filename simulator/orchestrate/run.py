@@ -38,6 +38,7 @@ from simulator.orchestrate.progress import LiveStats, ProgressDisplay
 from simulator.orchestrate.provider_process import ProviderProcess
 from simulator.orchestrate.responding import build_responder, respond
 from simulator.orchestrate.rundir import make_run_dir, write_atomic
+from simulator.promstack import prometheus_stack
 from simulator.records import Alert
 from simulator.runbooks import AdminApiFixes
 from simulator.scenario import Scenario, to_provider_config
@@ -235,18 +236,23 @@ def _drive(
             (lambda c: send_controls(runner, c)) if options.workers > 0 else None,
         )
         csv_writer = _spawn_csv_history(env, outcome.run_dir)
-        runner.start(scenario.traffic.users, spawn_rate=scenario.traffic.spawn_rate)
-        _watch(
-            scenario,
-            provider,
-            stats,
-            display,
-            stop_reason,
-            t0,
-            engine,
-            lambda alerts, now_s: respond(responder, [*alerts, *book.episodes()], now_s),
-        )
-        runner.stop()  # workers flush their last telemetry on test_stop, before quit
+        # Real Prometheus/Alertmanager (scenario monitors) around the traffic; on exit they
+        # report each alert's activeAt into the book, then stop. No-op without them.
+        with prometheus_stack(
+            scenario, outcome.run_dir, intake.server_port, provider.url, book, outcome.notes
+        ):
+            runner.start(scenario.traffic.users, spawn_rate=scenario.traffic.spawn_rate)
+            _watch(
+                scenario,
+                provider,
+                stats,
+                display,
+                stop_reason,
+                t0,
+                engine,
+                lambda alerts, now_s: respond(responder, [*alerts, *book.episodes()], now_s),
+            )
+            runner.stop()  # workers flush their last telemetry on test_stop, before quit
         runner.quit()
         _join_workers(workers)
     finally:

@@ -170,7 +170,8 @@ def read_alert_file(
             raise InvalidInputError(
                 f"{source}: {where}not an alert record ({exc}); expected {_ALERT_SHAPES}"
             ) from None
-    imported = [dataclasses.replace(a, source="import") for a in book.episodes()]
+    # Arrival here is the import, not a notification: no notified_at for imported alerts.
+    imported = [dataclasses.replace(a, source="import", notified_at=None) for a in book.episodes()]
     return sorted(ours + imported, key=lambda a: (a.fired_at, a.name))
 
 

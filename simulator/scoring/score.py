@@ -35,6 +35,7 @@ from simulator.scoring.impact import (
 from simulator.scoring.scorecard import (
     ActionLink,
     AlertRunbook,
+    DetectionStages,
     FaultScore,
     Mode,
     RunbooksReport,
@@ -198,7 +199,22 @@ def _fault_score(
         detection_credit=round(detection_credit(ttd, deadline), 4),
         note=None if onset is not None else
         "affected no request: nothing to detect, left out of the score",
+        detection_stages=detection_stages(first, onset) if detected else None,
     )
+
+
+def detection_stages(alert: Alert | None, onset_s: float | None) -> DetectionStages | None:
+    """Pending, firing and notified instants of ``alert`` minus ``onset_s`` (each clamped
+    at 0, like TTD); None when the alert records neither a pending nor a notified time."""
+    if alert is None or onset_s is None:
+        return None
+    if alert.pending_at is None and alert.notified_at is None:
+        return None
+
+    def leg(instant: float | None) -> float | None:
+        return None if instant is None else round(max(0.0, instant - onset_s), 3)
+
+    return DetectionStages(leg(alert.pending_at), leg(alert.fired_at), leg(alert.notified_at))
 
 
 def _fitting_actions(

@@ -45,6 +45,18 @@ class Impact:
 
 
 @dataclass(frozen=True, slots=True)
+class DetectionStages:
+    """The legs of detection for alerts that report them (Prometheus, Alertmanager), in
+    seconds after onset, clamped at 0 like TTD: the rule's expression first true
+    (``pending_s``), the alert firing (``firing_s``, equal to TTD) and the notification
+    reaching the harness (``notified_s``); None where the alert did not say."""
+
+    pending_s: float | None
+    firing_s: float | None
+    notified_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class FaultScore:
     """One fault's verdict; times in seconds since the run start, durations in seconds."""
 
@@ -68,6 +80,9 @@ class FaultScore:
     detection_credit: float
     #: Why the verdict is what it is when that is not obvious (e.g. the fault affected nothing).
     note: str | None = None
+    #: Pending, firing and notified instants of ``first_alert`` after onset; None when the
+    #: fault went undetected or its first alert has no stages (built-in monitors).
+    detection_stages: DetectionStages | None = None
 
 
 @dataclass(frozen=True, slots=True)
