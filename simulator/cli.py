@@ -113,11 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _subcommands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from simulator.commands import run_commands, scenario_commands, score_commands
+    from simulator.commands import (
+        run_commands,
+        scenario_commands,
+        score_commands,
+        simulate_commands,
+    )
 
     return [
         run_commands.add_run,
         run_commands.add_worker,
+        simulate_commands.add_simulate,
         _add_provider,
         score_commands.add_score,
         scenario_commands.add_lint,

@@ -54,7 +54,7 @@ class GameDayResult:
 
 
 class GameDay:
-    """Runs scenarios with ``gameday run`` into a per-test report directory."""
+    """Runs scenarios with ``gameday run`` (or ``simulate``) into a per-test report directory."""
 
     def __init__(self, report_dir: Path) -> None:
         self.report_dir = report_dir
@@ -63,7 +63,19 @@ class GameDay:
             users: int | None = None, seed: int | None = None,
             extra_args: Sequence[str] = (), timeout_s: float | None = None) -> GameDayResult:
         """Run ``scenario`` (flags as ``gameday run``) and return its result."""
-        argv = [sys.executable, "-m", "simulator.cli", "run", str(scenario),
+        return self._invoke("run", scenario, duration, users, seed, extra_args, timeout_s)
+
+    def simulate(self, scenario: str | Path, *, duration: str | None = None,
+                 users: int | None = None, seed: int | None = None,
+                 extra_args: Sequence[str] = (), timeout_s: float | None = None) -> GameDayResult:
+        """Simulate ``scenario`` in virtual time (flags as ``gameday simulate``): seconds,
+        not minutes, and the same result for the same seed."""
+        return self._invoke("simulate", scenario, duration, users, seed, extra_args, timeout_s)
+
+    def _invoke(self, command: str, scenario: str | Path, duration: str | None,
+                users: int | None, seed: int | None, extra_args: Sequence[str],
+                timeout_s: float | None) -> GameDayResult:
+        argv = [sys.executable, "-m", "simulator.cli", command, str(scenario),
                 "--report-dir", str(self.report_dir)]
         for flag, value in (("--duration", duration), ("--users", users), ("--seed", seed)):
             if value is not None:
@@ -75,7 +87,7 @@ class GameDay:
         card_path = run_dir / "scorecard.json" if run_dir else None
         card = json.loads(card_path.read_text()) if card_path and card_path.exists() else {}
         if proc.returncode in (2, 3) and not card:
-            pytest.fail(f"gameday run exited {proc.returncode}: {proc.stderr.strip()}",
+            pytest.fail(f"gameday {command} exited {proc.returncode}: {proc.stderr.strip()}",
                         pytrace=False)
         return GameDayResult(proc.returncode, run_dir, card, proc.stderr)
 

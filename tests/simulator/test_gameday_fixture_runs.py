@@ -1,6 +1,6 @@
-"""The pytest plugin's ``gameday`` fixture on real runs: a fault-free control at the
-quickstart's traffic level raises no built-in alert, and the quickstart's four headline
-failures are all detected in time."""
+"""The pytest plugin's ``gameday`` fixture: a fault-free control at the quickstart's
+traffic level raises no built-in alert (ten minutes, in virtual time), and the
+quickstart's four headline failures are all detected in time in a real run."""
 
 from __future__ import annotations
 
@@ -16,21 +16,20 @@ QUICKSTART = REPO / "scenarios" / "quickstart.yaml"
 
 
 def _control_scenario(tmp_path: Path) -> Path:
-    """The quickstart with its faults and fault expectations removed, 90 s long."""
+    """The quickstart with its faults and fault expectations removed, 10 minutes long."""
     text = QUICKSTART.read_text()
     text = re.sub(r"(?ms)^faults:\n.*?^monitors:", "monitors:", text)
     text = re.sub(r"(?ms)^expect:\n.*\Z", "expect:\n  - {false_alarms: 0}\n", text)
     text = text.replace("name: quickstart", "name: control").replace(
-        "duration: 3m", "duration: 90s"
+        "duration: 3m", "duration: 10m"
     )
     path = tmp_path / "control.yaml"
     path.write_text(text)
     return path
 
 
-@pytest.mark.slow
 def test_fault_free_control_run_raises_no_false_alarms(gameday, tmp_path: Path) -> None:
-    result = gameday.run(_control_scenario(tmp_path), timeout_s=300)
+    result = gameday.simulate(_control_scenario(tmp_path), timeout_s=300)
     assert result.scorecard["faults"] == []
     assert result.false_alarms == [], result.false_alarms
     assert result.exit_code == 0 and result.passed
