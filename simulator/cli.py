@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _subcommands() -> list[Callable[[argparse._SubParsersAction], None]]:
     from simulator.commands import (
+        report_commands,
         run_commands,
         scenario_commands,
         score_commands,
@@ -126,6 +127,7 @@ def _subcommands() -> list[Callable[[argparse._SubParsersAction], None]]:
         simulate_commands.add_simulate,
         _add_provider,
         score_commands.add_score,
+        report_commands.add_report,
         scenario_commands.add_lint,
         scenario_commands.add_scenarios,
         scenario_commands.add_schema,

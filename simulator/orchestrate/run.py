@@ -40,6 +40,7 @@ from simulator.orchestrate.responding import build_responder, respond
 from simulator.orchestrate.rundir import make_run_dir, write_atomic
 from simulator.promstack import prometheus_stack
 from simulator.records import Alert
+from simulator.report import write_report_safely
 from simulator.runbooks import AdminApiFixes
 from simulator.scenario import Scenario, to_provider_config
 from simulator.scoring import Scorecard
@@ -118,6 +119,7 @@ def run_gameday(scenario: Scenario, options: RunOptions) -> RunOutcome:
         if code not in (0, None) and not outcome.interrupted:
             outcome.notes.append(f"provider exited with code {code}; see provider.log")
         _finish(scenario, outcome)
+        outcome.notes.extend(write_report_safely(run_dir))  # after scoring; never raises
     return outcome
 
 
@@ -156,6 +158,8 @@ def _finish(scenario: Scenario, outcome: RunOutcome) -> None:
             "scenario_path": str(scenario.source_path) if scenario.source_path else None,
             "t0_unix": outcome.t0_unix,
             "duration_s": scenario.duration_s,
+            "users": scenario.traffic.users,
+            "spawn_rate": scenario.traffic.spawn_rate,
             "requests": outcome.requests,
             "interrupted": outcome.interrupted,
             "reason": outcome.reason,

@@ -22,6 +22,7 @@ from simulator.orchestrate.progress import ProgressDisplay
 from simulator.orchestrate.responding import build_responder, respond
 from simulator.orchestrate.rundir import make_run_dir, write_atomic
 from simulator.records import Alert
+from simulator.report import write_report_safely
 from simulator.runbooks import StateFixes
 from simulator.scenario import AlertmanagerMonitor, PrometheusMonitor, Scenario, WebhookMonitor
 from simulator.scoring import Scorecard
@@ -140,6 +141,7 @@ def simulate_gameday(
     outcome.requests = engine.stats.requests
     outcome.notes.extend(f"monitor error: {e}" for e in engine.monitors.errors)
     _finish(scenario, engine, alerts, outcome)
+    outcome.notes.extend(write_report_safely(run_dir))
     return outcome
 
 
