@@ -159,7 +159,12 @@ async def render(
         if not delivered:
             outcome = _abandoned(plan)
         return resp
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:
+        # The client left while we wrote (a timeout, a cut stream): record it, and let
+        # aiohttp drop the answer quietly instead of logging a traceback per request.
+        outcome = _abandoned(plan)
+        return web.Response(status=499)
+    except asyncio.CancelledError:
         outcome = _abandoned(plan)
         raise
     finally:
