@@ -2,10 +2,11 @@
 
 Plain code over locust's runner objects (duck-typed, so this module does not import
 locust). Records ride on locust's periodic worker report (``report_to_master`` →
-``worker_report``, every 3 s) under ``gameday_telemetry``. Locust sends a final report only
-when a worker *quits*; on *stop* it sends none, so the worker also pushes what is left in a
-``gameday_telemetry`` message from its ``test_stop`` event — which fires before the worker
-tells the master ``client_stopped``, so the master has every record once ``stop()`` returns.
+``worker_report``, every 3 s) under ``gameday_telemetry``, and in between in a
+``gameday_telemetry`` message every second (``flush_periodically``). Locust sends a final
+report only when a worker *quits*; on *stop* it sends none, so the worker also pushes what
+is left from its ``test_stop`` event — which fires before the worker tells the master
+``client_stopped``, so the master has every record once ``stop()`` returns.
 
 Example (master)::
 
@@ -45,6 +46,9 @@ ACTIONS_KEY = "gameday_actions"
 CONTROLS_MESSAGE = "gameday_controls"
 #: Records a worker holds before it sends them without waiting for the next report.
 BATCH_MAX = 500
+#: How often a worker sends what it holds (locust's own reports come every 3 s, too late
+#: for the master's monitors, which learn their baseline in the first seconds of a run).
+FLUSH_INTERVAL_S = 1.0
 
 
 class ForwardingSink:
@@ -117,6 +121,15 @@ def install_worker_forwarding(environment: Any) -> ForwardingSink:
     environment.events.report_to_master.add_listener(on_report)
     environment.events.test_stop.add_listener(on_test_stop)
     return sink
+
+
+def flush_periodically(
+    sink: ForwardingSink, sleep: Callable[[float], None], interval_s: float = FLUSH_INTERVAL_S
+) -> None:
+    """Send the worker's held records every ``interval_s`` until the greenlet is killed."""
+    while True:
+        sleep(interval_s)
+        sink.send_batch()
 
 
 def install_worker_setup(environment: Any) -> None:
