@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -153,6 +153,42 @@ def rate_limit_error(adm: Admission, model: str) -> ApiError:
             f"{format_reset(adm.wait_s)}."
         )
     return ApiError(429, message, adm.limit_type or "tokens", None, "rate_limit_exceeded")
+
+
+MISSING_API_KEY = ApiError(
+    401,
+    "You didn't provide an API key. Provide it in the Authorization header as 'Bearer YOUR_KEY'.",
+    "invalid_request_error",
+    None,
+    "invalid_api_key",
+)
+
+
+def body_too_large(limit_bytes: int) -> ApiError:
+    """The 413 for a body over the configured limit."""
+    return ApiError(
+        413,
+        f"Request body too large: the limit is {limit_bytes} bytes.",
+        "invalid_request_error",
+        None,
+        "request_too_large",
+    )
+
+
+def request_context(
+    header: Callable[[str], str | None], state: ProviderState, t_s: float
+) -> RequestContext:
+    """Who sent the request and the client's hints, from its headers (``header`` looks one up
+    by lower-case name), with the next request id; the HTTP server and virtual time share it."""
+    auth = header("authorization") or ""
+    return RequestContext(
+        t_s,
+        auth[7:].strip() if auth[:7].lower() == "bearer " else "",
+        state.next_request_id(),
+        header("x-client-request-id"),
+        header("x-stainless-retry-count"),
+        header("x-gameday-session"),
+    )
 
 
 INSUFFICIENT_QUOTA = ApiError(

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import orjson
 from aiohttp import web
-from multidict import CIMultiDictProxy
 
 from fake_provider.admin import add_admin_routes
 from fake_provider.embeddings import plan_embeddings
@@ -28,7 +27,13 @@ from fake_provider.http_errors import (
     json_response,
 )
 from fake_provider.metrics import CONTENT_TYPE
-from fake_provider.plan import RequestContext, error_plan
+from fake_provider.plan import (
+    MISSING_API_KEY,
+    RequestContext,
+    body_too_large,
+    error_plan,
+    request_context,
+)
 from fake_provider.plan_chat import plan_chat
 from fake_provider.provider_metrics import ProviderMetrics
 from fake_provider.records import ResponsePlan
@@ -47,19 +52,6 @@ _DONE = b"data: [DONE]\n\n"
 _WAIT_SLICE_S = 0.5
 
 
-def _context(headers: CIMultiDictProxy[str], state: ProviderState, t_s: float) -> RequestContext:
-    auth = headers.get("Authorization", "")
-    api_key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-    return RequestContext(
-        t_s,
-        api_key,
-        state.next_request_id(),
-        headers.get("x-client-request-id"),
-        headers.get("x-stainless-retry-count"),
-        headers.get("x-gameday-session"),
-    )
-
-
 def _api_handler(
     planner: Callable[[dict, RequestContext, ProviderState], ResponsePlan],
     endpoint: str,
@@ -71,31 +63,18 @@ def _api_handler(
     async def handle(request: web.Request) -> web.StreamResponse:
         # Plan timings count from here, the request's arrival, so planning time is absorbed.
         arrived = asyncio.get_running_loop().time()
-        ctx = _context(request.headers, state, clock() - state.t0_unix)
+        ctx = request_context(request.headers.get, state, clock() - state.t0_unix)
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            limit = state.config.max_body_bytes
-            err = ApiError(
-                413,
-                f"Request body too large: the limit is {limit} bytes.",
-                "invalid_request_error",
-                None,
-                "request_too_large",
-            )
+            err = body_too_large(state.config.max_body_bytes)
             return await render(request, error_plan(err, ctx, endpoint=endpoint), arrived)
         except web.HTTPException as exc:
             return http_error_response(request, exc)
         if not ctx.api_key:
-            err = ApiError(
-                401,
-                "You didn't provide an API key. Provide it in the "
-                "Authorization header as 'Bearer YOUR_KEY'.",
-                "invalid_request_error",
-                None,
-                "invalid_api_key",
+            return await render(
+                request, error_plan(MISSING_API_KEY, ctx, endpoint=endpoint), arrived
             )
-            return await render(request, error_plan(err, ctx, endpoint=endpoint), arrived)
         try:
             plan = planner(parse_json_object(raw), ctx, state)
         except ApiError as err:

@@ -14,21 +14,13 @@ from collections.abc import Callable, Mapping
 from greenlet import GreenletExit  # type: ignore[import-untyped]
 
 from fake_provider.errors import ApiError
-from fake_provider.plan import RequestContext, error_plan
+from fake_provider.plan import MISSING_API_KEY, body_too_large, error_plan, request_context
 from fake_provider.plan_chat import plan_chat
 from fake_provider.records import ResponsePlan, TruthRecord
 from fake_provider.request import parse_chat_request, parse_json_object
 from fake_provider.state import ProviderState
 from simulator.virtual.render import abandoned, read_plan
 from simulator.workloads.replies import Reply
-
-_NO_KEY = ApiError(
-    401,
-    "You didn't provide an API key. Provide it in the Authorization header as 'Bearer YOUR_KEY'.",
-    "invalid_request_error",
-    None,
-    "invalid_api_key",
-)
 
 
 class VirtualTransport:
@@ -60,27 +52,11 @@ class VirtualTransport:
         """The provider's plan for one chat completion arriving now (as the server makes it)."""
         state = self.state
         lower = {name.lower(): value for name, value in headers.items()}
-        auth = lower.get("authorization", "")
-        ctx = RequestContext(
-            self._now_s(),
-            auth[7:].strip() if auth[:7].lower() == "bearer " else "",
-            state.next_request_id(),
-            lower.get("x-client-request-id"),
-            lower.get("x-stainless-retry-count"),
-            lower.get("x-gameday-session"),
-        )
+        ctx = request_context(lower.get, state, self._now_s())
         if len(body) > state.config.max_body_bytes:
-            limit = state.config.max_body_bytes
-            err = ApiError(
-                413,
-                f"Request body too large: the limit is {limit} bytes.",
-                "invalid_request_error",
-                None,
-                "request_too_large",
-            )
-            return error_plan(err, ctx, endpoint="chat")
+            return error_plan(body_too_large(state.config.max_body_bytes), ctx, endpoint="chat")
         if not ctx.api_key:
-            return error_plan(_NO_KEY, ctx, endpoint="chat")
+            return error_plan(MISSING_API_KEY, ctx, endpoint="chat")
         try:
             return plan_chat(parse_chat_request(parse_json_object(body)), ctx, state)
         except ApiError as err:
