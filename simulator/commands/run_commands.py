@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from fake_provider.errors import GamedayError, InvalidInputError
 from simulator.runbooks import preflight_runbooks
-from simulator.scenario import load_scenario, parse_duration
-from simulator.scoring import verdict_table
+from simulator.scenario import Scenario, load_scenario, parse_duration
+from simulator.scoring import Scorecard, verdict_table
 
 EXIT_HARNESS = 3
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from simulator.orchestrate.run import RunOptions, run_gameday
-
+def load_checked(args: argparse.Namespace) -> Scenario:
+    """The scenario with the flags' overrides, its warnings and runbook coverage printed."""
     overrides = {
         "seed": args.seed,
         "duration": args.duration,
@@ -26,11 +26,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides=overrides)
     for warning in scenario.warnings:
         print(f"warning: {warning.path}: {warning.message}", file=sys.stderr)
-    from simulator.promstack import plan_stack
-
-    plan_stack(scenario)  # prometheus/alertmanager monitors: binaries, promtool, amtool
     for problem in preflight_runbooks(scenario):
         print(f"warning: {problem}", file=sys.stderr)
+    return scenario
+
+
+def finish(
+    notes: Sequence[str],
+    summary: str,
+    card: Scorecard | None,
+    ended_early: str | None,
+    run_dir: Path,
+) -> int:
+    """Print notes, the verdict table and the run directory (last); the exit code."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(summary, file=sys.stderr)
+    if card is not None:
+        print(verdict_table(card))
+    if ended_early is not None:
+        print(f"error: {ended_early}", file=sys.stderr)
+    print(run_dir)
+    if ended_early is not None or card is None:
+        return EXIT_HARNESS
+    return 0 if card.passed else 1
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from simulator.orchestrate.run import RunOptions, run_gameday
+    from simulator.promstack import plan_stack
+
+    scenario = load_checked(args)
+    plan_stack(scenario)  # prometheus/alertmanager monitors: binaries, promtool, amtool
     if args.workers < 0:
         raise InvalidInputError("--workers: expected 0 or more")
     options = RunOptions(
@@ -40,22 +67,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     outcome = run_gameday(scenario, options)
-    for note in outcome.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print(f"{outcome.requests} requests recorded", file=sys.stderr)
-    card = outcome.scorecard
-    if card is not None:
-        print(verdict_table(card))
-    if outcome.interrupted:
-        print(f"error: run ended early: {outcome.reason}", file=sys.stderr)
-    print(outcome.run_dir)
-    if outcome.interrupted or card is None:
-        return EXIT_HARNESS
-    return 0 if card.passed else 1
+    ended_early = f"run ended early: {outcome.reason}" if outcome.interrupted else None
+    summary = f"{outcome.requests} requests recorded"
+    return finish(outcome.notes, summary, outcome.scorecard, ended_early, outcome.run_dir)
 
 
-def _duration(text: str) -> str:
-    parse_duration(text, "--duration")  # fail early with the flag named
+def add_scenario_flags(p: argparse.ArgumentParser) -> None:
+    """The scenario argument and the flags ``run`` and ``simulate`` share."""
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        help="where run directories go (default reports/)",
+    )
+    p.add_argument(
+        "--duration", type=check_duration, help="override the scenario duration (90s, 6m, 2h)"
+    )
+    p.add_argument("--users", type=int, help="override traffic.users")
+    p.add_argument("--spawn-rate", type=float, help="override traffic.spawn_rate")
+    p.add_argument("--seed", type=int, help="override the scenario seed")
+
+
+def check_duration(text: str) -> str:
+    """A ``--duration`` value, checked early so the error names the flag."""
+    parse_duration(text, "--duration")
     return text
 
 
@@ -67,17 +103,7 @@ def add_run(sub: argparse._SubParsersAction) -> None:
         description="Start the embedded fake provider, drive locust traffic "
         "while the scenario's faults unfold, and write a run directory.",
     )
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument(
-        "--report-dir",
-        type=Path,
-        default=Path("reports"),
-        help="where run directories go (default reports/)",
-    )
-    p.add_argument("--duration", type=_duration, help="override the scenario duration (90s, 6m)")
-    p.add_argument("--users", type=int, help="override traffic.users")
-    p.add_argument("--spawn-rate", type=float, help="override traffic.spawn_rate")
-    p.add_argument("--seed", type=int, help="override the scenario seed")
+    add_scenario_flags(p)
     p.add_argument(
         "--target",
         help="send traffic to this URL (a gateway in front of the fake "
