@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ import orjson
 from simulator.monitors import build_monitors, declared_classes, replay
 from simulator.orchestrate.rundir import write_atomic
 from simulator.records import Alert, TelemetryRecord
+from simulator.report.load import save_telemetry_columns
 from simulator.runbooks import RunbookSet, load_runbooks
 from simulator.scenario import BuiltinMonitor, BuiltinPack, Scenario
 from simulator.scoring import Scorecard, load_run, read_alert_file, score_run, write_scorecard
@@ -102,6 +104,8 @@ def _score_and_write(
     t0_unix: float,
 ) -> Scorecard:
     data = load_run(run_dir)
+    with contextlib.suppress(OSError):  # only a cache: the report can parse the JSON lines
+        save_telemetry_columns(run_dir, data.telemetry)
     alerts = [a for a in data.alerts if builtin == "recorded" or a.source != "builtin"]
     if builtin == "replay":
         alerts.extend(replay_builtin(scenario, data.telemetry, t0_unix))

@@ -3,10 +3,10 @@ the telemetry as numpy columns (a million requests read in a few seconds, little
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 
 from fake_provider.errors import GamedayError, InvalidInputError
-from simulator.records import Alert
+from simulator.records import Alert, TelemetryRecord
 from simulator.scenario import Scenario, load_scenario
 from simulator.scoring.rundata import gc_paused, read_json_lines
 
@@ -24,6 +24,8 @@ _OUTCOME_CODE = {name: i for i, name in enumerate(OUTCOME_GROUPS[:-1])}
 _OTHER = len(OUTCOME_GROUPS) - 1
 _TRISTATE = {None: -1, False: 0, True: 1}
 _CHUNK_BYTES = 32 << 20
+#: The report's telemetry columns, saved by scoring beside telemetry.jsonl.
+COLUMNS_FILE = "telemetry.columns.npz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +69,15 @@ class RunFiles:
     notes: tuple[str, ...]
 
 
-def _columns(records: list[dict[str, Any]]) -> Telemetry:
-    """Columns from parsed telemetry records (each holding every field read here)."""
+def _columns(
+    records: Sequence[Any], getter: Callable[[str], Callable[[Any], Any]] = itemgetter
+) -> Telemetry:
+    """Columns from telemetry records: parsed dicts (each holding every field read here), or
+    :class:`TelemetryRecord` objects with ``getter=attrgetter``."""
     n = len(records)
 
     def field(name: str) -> Iterator[Any]:
-        return map(itemgetter(name), records)
+        return map(getter(name), records)
 
     tristate = _TRISTATE.__getitem__
     return Telemetry(
@@ -139,8 +144,47 @@ def _slow_records(lines: Iterable[bytes], path: Path, notes: list[str]) -> list[
     return out
 
 
+def _stamp(path: Path) -> np.ndarray:
+    """Size and modification time of ``path``: what the columns file was made from."""
+    info = path.stat()
+    return np.array([info.st_size, info.st_mtime_ns], dtype=np.int64)
+
+
+def save_telemetry_columns(run_dir: Path, records: Sequence[TelemetryRecord]) -> None:
+    """Write telemetry.columns.npz beside telemetry.jsonl, from records already read.
+
+    Scoring reads every record anyway; keeping the columns the report draws from means a
+    million-request report does not parse the JSON lines again. The file records the size
+    and mtime of telemetry.jsonl, and is ignored once they no longer match.
+    """
+    source = run_dir / "telemetry.jsonl"
+    if not source.is_file():
+        return
+    columns = _columns(records, attrgetter)
+    arrays = {name: getattr(columns, name) for name in Telemetry.__slots__}
+    tmp = run_dir / f".{COLUMNS_FILE}.tmp"
+    with open(tmp, "wb") as handle:
+        np.savez(handle, source_stamp=_stamp(source), **arrays)
+    tmp.replace(run_dir / COLUMNS_FILE)
+
+
+def _saved_columns(path: Path) -> Telemetry | None:
+    """The columns file beside ``path`` when it was made from ``path`` as it is now."""
+    saved = path.with_name(COLUMNS_FILE)
+    try:
+        with np.load(saved, allow_pickle=False) as data:
+            if not np.array_equal(data["source_stamp"], _stamp(path)):
+                return None
+            return Telemetry(*(data[name] for name in Telemetry.__slots__))
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def read_telemetry_columns(path: Path, notes: list[str]) -> Telemetry:
-    """telemetry.jsonl as :class:`Telemetry` (empty when the file is missing)."""
+    """telemetry.jsonl as :class:`Telemetry` (empty when the file is missing); from the
+    columns file scoring left beside it when that is current."""
+    if path.is_file() and (saved := _saved_columns(path)) is not None:
+        return saved
     parts: list[Telemetry] = []
     chunks = _chunks(path) if path.is_file() else iter(())
     with gc_paused():  # a chunk is ~40,000 acyclic dicts: the cyclic GC only slows this down
