@@ -15,6 +15,7 @@ import yaml
 
 from fake_provider.behaviours import BUILTIN_BEHAVIOURS
 from fake_provider.errors import InvalidInputError
+from simulator.promstack.tools import rule_files
 from simulator.runbooks.model import Runbook, RunbookProblem, RunbookSet
 from simulator.runbooks.parse import load_runbooks
 from simulator.scenario import BuiltinMonitor, BuiltinPack, PrometheusMonitor, Scenario
@@ -56,8 +57,9 @@ def monitored_alerts(scenario: Scenario) -> dict[str, str]:
     out = builtin_alert_names(scenario)
     for i, spec in enumerate(scenario.monitors):
         if isinstance(spec, PrometheusMonitor):
-            for name in rule_alert_names(spec.rules):
-                out.setdefault(name, f"monitors[{i}] (rule in {spec.rules.name})")
+            for path in rule_files(spec.rules):  # a file, or a directory of rule files
+                for name in rule_alert_names(path):
+                    out.setdefault(name, f"monitors[{i}] (rule in {path.name})")
     return out
 
 

@@ -144,3 +144,25 @@ def test_a_scenario_with_broken_runbooks_fails_lint_and_run(tmp_path: Path) -> N
     )
     assert run.returncode == 2 and "unknown action 'pin_modle'" in run.stderr
     assert not (tmp_path / "reports").exists()  # nothing ran
+
+
+def test_coverage_reads_every_rule_file_of_a_rules_directory(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name, alert in (("a.yml", "LlmRateLimited"), ("b.yaml", "TeamTokensGone")):
+        (rules / name).write_text(
+            f"groups:\n  - name: g\n    rules:\n      - alert: {alert}\n"
+            "        expr: vector(1) > 2\n"
+        )
+    (rules / "a.test.yml").write_text("rule_files: [a.yml]\ntests: []\n")
+    text = (REPO / "scenarios" / "rate-limit-cascade.yaml").read_text()
+    text = text.replace("monitors: [builtin]", "monitors:\n  - prometheus: {rules: rules/}")
+    text = text.replace("runbooks: runbooks/\n", "")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(text)
+    proc = _lint(str(SHIPPED), "--scenario", str(scenario))
+    assert proc.returncode == 2, proc.stdout
+    assert "alert 'TeamTokensGone' from monitors[0] (rule in b.yaml) has no runbook" in (
+        proc.stderr
+    )
+    assert "LlmRateLimited" not in proc.stderr  # a.yml's alert has the rate-limit runbook
