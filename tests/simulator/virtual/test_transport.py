@@ -11,26 +11,14 @@ from simulator.virtual.transport import VirtualTransport
 from simulator.workloads.sessions import run_session
 from simulator.workloads.settings import ClientPolicy, WorkloadRuntime
 from simulator.workloads.sinks import MemorySink
-from tests.simulator.workloads.helpers import KEYED_FAULTS, forever, make_settings
+from tests.simulator.workloads.helpers import (
+    KEYED_API_KEYS,
+    KEYED_FAULTS,
+    KEYED_OUTCOMES,
+    forever,
+    make_settings,
+)
 from tests.support import fast_config
-
-KEYS = ("sk-storm", "sk-quota", "sk-503", "sk-bad", "sk-cut", "sk-hang", "sk-ok")
-EXPECTED = {
-    ("sk-storm", False): (429, "rate_limited", "rate_limit_exceeded"),
-    ("sk-storm", True): (429, "rate_limited", "rate_limit_exceeded"),
-    ("sk-quota", False): (429, "rate_limited", "insufficient_quota"),
-    ("sk-quota", True): (429, "rate_limited", "insufficient_quota"),
-    ("sk-503", False): (503, "server_error", "server_error"),
-    ("sk-503", True): (503, "server_error", "server_error"),
-    ("sk-bad", False): (200, "malformed", "malformed_json"),
-    ("sk-bad", True): (200, "malformed", "malformed_chunk"),
-    ("sk-cut", False): (200, "connection_error", "incomplete_body"),
-    ("sk-cut", True): (200, "connection_error", "stream_cut"),
-    ("sk-hang", False): (0, "timeout", "timeout"),
-    ("sk-hang", True): (0, "timeout", "timeout"),
-    ("sk-ok", False): (200, "ok", None),
-    ("sk-ok", True): (200, "ok", None),
-}
 
 
 def _simulate(
@@ -71,12 +59,12 @@ def _simulate(
 
 
 def test_broken_answers_read_as_the_locust_users_read_them() -> None:
-    settings_kw = {"api_keys": KEYS, "client": ClientPolicy(retries=0, timeout_s=0.5)}
+    settings_kw = {"api_keys": KEYED_API_KEYS, "client": ClientPolicy(retries=0, timeout_s=0.5)}
     sink, truth = _simulate(KEYED_FAULTS, settings_kw, users=5, until_s=60.0)
     records = sink.records
     for r in records:
-        assert (r.status, r.outcome, r.error_type) == EXPECTED[(r.api_key, r.stream)]
-    assert {(r.api_key, r.stream) for r in records} == set(EXPECTED)
+        assert (r.status, r.outcome, r.error_type) == KEYED_OUTCOMES[(r.api_key, r.stream)]
+    assert {(r.api_key, r.stream) for r in records} == set(KEYED_OUTCOMES)
     by_id = {t.request_id: t for t in truth}
     for r in records:
         if r.request_id is not None:

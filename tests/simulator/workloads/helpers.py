@@ -62,6 +62,27 @@ KEYED_FAULTS = (
     forever("cut", "server_error", mode="stream_cut", api_key="sk-cut"),
     forever("hang", "server_error", mode="hang", seconds=5.0, api_key="sk-hang"),
 )
+#: The keys of ``KEYED_FAULTS`` plus a healthy one.
+KEYED_API_KEYS = ("sk-storm", "sk-quota", "sk-503", "sk-bad", "sk-cut", "sk-hang", "sk-ok")
+#: (status, outcome, error_type) a client records per (API key, stream) against
+#: ``KEYED_FAULTS`` with no retries and a 0.5 s timeout: what locust users and the virtual
+#: transport must both read from each broken answer.
+KEYED_OUTCOMES: dict[tuple[str, bool], tuple[int, str, str | None]] = {
+    ("sk-storm", False): (429, "rate_limited", "rate_limit_exceeded"),
+    ("sk-storm", True): (429, "rate_limited", "rate_limit_exceeded"),
+    ("sk-quota", False): (429, "rate_limited", "insufficient_quota"),
+    ("sk-quota", True): (429, "rate_limited", "insufficient_quota"),
+    ("sk-503", False): (503, "server_error", "server_error"),
+    ("sk-503", True): (503, "server_error", "server_error"),
+    ("sk-bad", False): (200, "malformed", "malformed_json"),
+    ("sk-bad", True): (200, "malformed", "malformed_chunk"),
+    ("sk-cut", False): (200, "connection_error", "incomplete_body"),
+    ("sk-cut", True): (200, "connection_error", "stream_cut"),
+    ("sk-hang", False): (0, "timeout", "timeout"),
+    ("sk-hang", True): (0, "timeout", "timeout"),
+    ("sk-ok", False): (200, "ok", None),
+    ("sk-ok", True): (200, "ok", None),
+}
 
 
 def make_settings(**overrides: Any) -> WorkloadSettings:

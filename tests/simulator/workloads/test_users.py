@@ -19,7 +19,9 @@ from tests.simulator.workloads.helpers import (
     ALL_KINDS,
     EXTRACT_PROMPTS,
     FOREVER,
+    KEYED_API_KEYS,
     KEYED_FAULTS,
+    KEYED_OUTCOMES,
     assert_sane,
     make_settings,
     prompt_regression,
@@ -160,30 +162,13 @@ def test_every_worker_record_reaches_the_master(
 def test_locust_users_read_broken_answers_as_outcomes_and_fail_them_in_locust(
     provider: ProviderFactory, tmp_path: Path
 ) -> None:
-    keys = ("sk-storm", "sk-quota", "sk-503", "sk-bad", "sk-cut", "sk-hang", "sk-ok")
     settings = make_settings(
-        mix={"extract": 1.0}, api_keys=keys, client=ClientPolicy(retries=0, timeout_s=0.5)
+        mix={"extract": 1.0}, api_keys=KEYED_API_KEYS, client=ClientPolicy(retries=0, timeout_s=0.5)
     )
     url = provider(fast_config(faults=KEYED_FAULTS))
     records, stats = run_local(url, settings, tmp_path / "t.jsonl", users=5, run_s=4)
-    expected = {
-        ("sk-storm", False): (429, "rate_limited", "rate_limit_exceeded"),
-        ("sk-storm", True): (429, "rate_limited", "rate_limit_exceeded"),
-        ("sk-quota", False): (429, "rate_limited", "insufficient_quota"),
-        ("sk-quota", True): (429, "rate_limited", "insufficient_quota"),
-        ("sk-503", False): (503, "server_error", "server_error"),
-        ("sk-503", True): (503, "server_error", "server_error"),
-        ("sk-bad", False): (200, "malformed", "malformed_json"),
-        ("sk-bad", True): (200, "malformed", "malformed_chunk"),
-        ("sk-cut", False): (200, "connection_error", "incomplete_body"),
-        ("sk-cut", True): (200, "connection_error", "stream_cut"),
-        ("sk-hang", False): (0, "timeout", "timeout"),
-        ("sk-hang", True): (0, "timeout", "timeout"),
-        ("sk-ok", False): (200, "ok", None),
-        ("sk-ok", True): (200, "ok", None),
-    }
     for r in records:
-        assert (r.status, r.outcome, r.error_type) == expected[(r.api_key, r.stream)]  # type: ignore[index]
+        assert (r.status, r.outcome, r.error_type) == KEYED_OUTCOMES[(r.api_key, r.stream)]  # type: ignore[index]
     assert len({(r.api_key, r.stream) for r in records}) >= 10  # most came up in a few seconds
     assert stats["failures"] == sum(r.outcome != "ok" for r in records)
     assert {e.split(":")[0] for e in stats["errors"]} <= {
