@@ -176,6 +176,50 @@ def _finish(scenario: Scenario, outcome: RunOutcome) -> None:
         outcome.notes.append(f"scoring failed: {exc}")
 
 
+@dataclass(slots=True)
+class _Watchers:
+    """Where a run's records and alerts go: the telemetry file (through live stats, client
+    metrics and the built-in monitors), the alert book behind the intake, the action log."""
+
+    sink: Any
+    engine: MonitorEngine
+    stats: LiveStats
+    book: AlertBook
+    intake: Any
+    actions: ActionLog
+
+
+def _open_watchers(scenario: Scenario, run_dir: Path, t0: float) -> _Watchers:
+    """Start recording: telemetry sink, monitors, alert intake (port printed), action log."""
+    from simulator.workloads.sinks import JsonlSink
+
+    sink = JsonlSink(run_dir / "telemetry.jsonl")
+    metrics = ClientMetrics()
+    builtin = has_builtin_monitors(scenario)
+    engine = MonitorEngine(build_monitors(scenario.monitors, scenario.budgets) if builtin else [])
+    engine.clock_origin_unix = t0
+    book = AlertBook(t0)
+    intake = start_intake(IntakeApp(book, metrics=metrics.registry.render), scenario.monitors)
+    print(
+        f"alert intake on http://127.0.0.1:{intake.server_port} (POST /webhook, "
+        "POST /api/v2/alerts; GET /metrics)",
+        file=sys.stderr,
+        flush=True,
+    )
+    stats = LiveStats(sink, metrics, engine)
+    return _Watchers(sink, engine, stats, book, intake, ActionLog(run_dir / "actions.jsonl"))
+
+
+def _close_watchers(w: _Watchers, scenario: Scenario, run_dir: Path, t0: float) -> None:
+    """Stop the intake, close the monitors' last episodes, write alerts.jsonl, flush files."""
+    w.intake.stop(timeout=2)
+    end_s = min(time.time() - t0, scenario.duration_s)
+    w.engine.advance(end_s)
+    write_alerts(run_dir, [*w.engine.close(end_s), *w.book.episodes()])
+    w.sink.close()
+    w.actions.close()
+
+
 def _drive(
     scenario: Scenario,
     options: RunOptions,
@@ -189,37 +233,18 @@ def _drive(
 
     from simulator.workloads.distributed import send_controls
     from simulator.workloads.settings import WorkloadRuntime, workload_settings
-    from simulator.workloads.sinks import JsonlSink
     from simulator.workloads.users import apply_mix
 
     settings = workload_settings(scenario)
     if options.workers > 0:  # each worker holds its share of the spend limits
         budgets = dataclasses.replace(settings.budgets, share=1.0 / options.workers)
         settings = dataclasses.replace(settings, budgets=budgets)
-    classes = apply_mix(settings)
-    sink = JsonlSink(outcome.run_dir / "telemetry.jsonl")
-    metrics = ClientMetrics()
-    engine = MonitorEngine(
-        build_monitors(scenario.monitors, scenario.budgets)
-        if has_builtin_monitors(scenario)
-        else []
-    )
-    stats = LiveStats(sink, metrics, engine)
     t0 = time.time()
     provider.set_t0(t0)
-    engine.clock_origin_unix = t0
     outcome.t0_unix = t0
-    book = AlertBook(t0)
-    intake = start_intake(IntakeApp(book, metrics=metrics.registry.render), scenario.monitors)
-    print(
-        f"alert intake on http://127.0.0.1:{intake.server_port} (POST /webhook, "
-        "POST /api/v2/alerts; GET /metrics)",
-        file=sys.stderr,
-        flush=True,
-    )
-    env = Environment(user_classes=classes, host=host)
-    action_log = ActionLog(outcome.run_dir / "actions.jsonl")
-    runtime = WorkloadRuntime(settings=settings, t0_unix=t0, sink=stats, actions=action_log)
+    w = _open_watchers(scenario, outcome.run_dir, t0)
+    env = Environment(user_classes=apply_mix(settings), host=host)
+    runtime = WorkloadRuntime(settings=settings, t0_unix=t0, sink=w.stats, actions=w.actions)
     env.gameday = runtime  # type: ignore[attr-defined]
     workers: list[subprocess.Popen[bytes]] = []
     stop_reason: list[str] = []
@@ -231,49 +256,44 @@ def _drive(
     display = ProgressDisplay(enabled=options.progress)
     csv_writer = None
     try:
-        runner = _start_runner(env, runtime, options.workers, workers, stats)
+        runner = _start_runner(env, runtime, options.workers, workers, w.stats)
         responder = build_responder(
             scenario,
             AdminApiFixes(provider.request),
             runtime.controls,
-            action_log,
+            w.actions,
             (lambda c: send_controls(runner, c)) if options.workers > 0 else None,
         )
         csv_writer = _spawn_csv_history(env, outcome.run_dir)
         # Real Prometheus/Alertmanager (scenario monitors) around the traffic; on exit they
         # report each alert's activeAt into the book, then stop. No-op without them.
         with prometheus_stack(
-            scenario, outcome.run_dir, intake.server_port, provider.url, book, outcome.notes
+            scenario, outcome.run_dir, w.intake.server_port, provider.url, w.book, outcome.notes
         ):
             runner.start(scenario.traffic.users, spawn_rate=scenario.traffic.spawn_rate)
             _watch(
                 scenario,
                 provider,
-                stats,
+                w.stats,
                 display,
                 stop_reason,
                 t0,
-                engine,
-                lambda alerts, now_s: respond(responder, [*alerts, *book.episodes()], now_s),
+                w.engine,
+                lambda alerts, now_s: respond(responder, [*alerts, *w.book.episodes()], now_s),
             )
             runner.stop()  # workers flush their last telemetry on test_stop, before quit
         runner.quit()
         _join_workers(workers)
     finally:
         display.close()
-        intake.stop(timeout=2)
-        end_s = min(time.time() - t0, scenario.duration_s)
-        engine.advance(end_s)
-        write_alerts(outcome.run_dir, [*engine.close(end_s), *book.episodes()])
         for handler in handlers:
             handler.cancel()
         for proc in workers:
             if proc.poll() is None:
                 proc.kill()
-        sink.close()
-        action_log.close()
+        _close_watchers(w, scenario, outcome.run_dir, t0)
         write_locust_reports(env, outcome.run_dir, csv_writer)
-    outcome.requests = stats.requests
+    outcome.requests = w.stats.requests
     if stop_reason:
         outcome.interrupted, outcome.reason = True, stop_reason[0]
 
