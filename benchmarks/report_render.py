@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import yaml
@@ -29,7 +30,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rescore import DURATION_S, SWAP, write_run
+from rescore import DURATION_S, scenario_document, write_run
 
 from simulator.orchestrate.finish import score_and_write
 from simulator.report import write_report
@@ -38,24 +39,8 @@ from simulator.scenario import load_scenario
 
 def write_scenario(run_dir: Path, replay: bool) -> Path:
     """scenario.yaml and run.json as ``gameday run`` leaves them."""
-    document = {
-        "name": "bench-report",
-        "seed": 1,
-        "duration": DURATION_S,
-        "traffic": {"users": 50},
-        "faults": [
-            {
-                "id": "swap",
-                "kind": "silent_model_swap",
-                "start": SWAP[0],
-                "duration": SWAP[1] - SWAP[0],
-                "behaviour": "prose_wrapped_json",
-            }
-        ],
-        "monitors": [{"format_failures": {}}] if replay else ["builtin"],
-        "budgets": {"spend_per_minute_usd": 0.05},
-        "expect": [{"fault": "swap", "detect_within": 90}, {"false_alarms": 0}],
-    }
+    monitors: list[Any] = [{"format_failures": {}}] if replay else ["builtin"]
+    document = scenario_document("bench-report", monitors, budgets={"spend_per_minute_usd": 0.05})
     path = run_dir / "scenario.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     meta = {

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -32,27 +33,31 @@ SWAP = (1200.0, 2400.0)
 KINDS = ("extract", "extract", "extract", "classify", "chat", "rag")
 
 
+def scenario_document(name: str, monitors: list[Any], **extra: Any) -> dict[str, Any]:
+    """A one-hour scenario with one silent swap in the middle (the other benchmarks' too)."""
+    return {
+        "name": name,
+        "seed": 1,
+        "duration": DURATION_S,
+        "traffic": {"users": 50},
+        "faults": [
+            {
+                "id": "swap",
+                "kind": "silent_model_swap",
+                "start": SWAP[0],
+                "duration": SWAP[1] - SWAP[0],
+                "behaviour": "prose_wrapped_json",
+            }
+        ],
+        "monitors": monitors,
+        **extra,
+        "expect": [{"fault": "swap", "detect_within": 90}, {"false_alarms": 0}],
+    }
+
+
 def scenario():
     """A one-hour scenario with one silent swap and the built-in pack."""
-    return parse_scenario(
-        {
-            "name": "bench-rescore",
-            "seed": 1,
-            "duration": DURATION_S,
-            "traffic": {"users": 50},
-            "faults": [
-                {
-                    "id": "swap",
-                    "kind": "silent_model_swap",
-                    "start": SWAP[0],
-                    "duration": SWAP[1] - SWAP[0],
-                    "behaviour": "prose_wrapped_json",
-                }
-            ],
-            "monitors": ["builtin"],
-            "expect": [{"fault": "swap", "detect_within": 90}, {"false_alarms": 0}],
-        }
-    )
+    return parse_scenario(scenario_document("bench-rescore", ["builtin"]))
 
 
 def write_run(run_dir: Path, n: int, n_alerts: int) -> None:
