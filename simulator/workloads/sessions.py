@@ -194,9 +194,11 @@ def _record(
 def _gate(session: _Session, task: Task, step: int) -> TelemetryRecord | None:
     """A ``budget_blocked`` record when a guard sheds the next request, else None (send it)."""
     runtime = session.runtime
+    limit = runtime.settings.budgets.session_tokens
+    if limit is None and not runtime.guard.active:
+        return None  # no guard to consult: nothing more on the task loop's path
     now_s = session.clock() - runtime.t0_unix
     budget = runtime.guard.blocked(session.api_key, now_s) if runtime.guard.active else None
-    limit = runtime.settings.budgets.session_tokens
     if budget is None and limit is not None and session.tokens_used >= limit:
         budget = SESSION_TOKENS_ACTION
         _act(
