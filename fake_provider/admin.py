@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
-from aiohttp import web
 
 from fake_provider.config import FAULT_KINDS, Fault
 from fake_provider.errors import ApiError
-from fake_provider.http_errors import http_error_response
 from fake_provider.state import Mitigation, ProviderState
+from fake_provider.wire import Exchange, Request, Response, Router, json_response
 
 _FAULT_FIELDS = {f.name for f in dataclasses.fields(Fault)}
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+AdminHandler = Callable[[Request], Response]
 
 
-def _json(status: int, body: object) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json")
-
-
-def _error(status: int, message: str, param: str | None = None) -> web.Response:
-    return _json(status, ApiError(status, message, "invalid_request_error", param).body())
+def _error(status: int, message: str, param: str | None = None) -> Response:
+    return json_response(status, ApiError(status, message, "invalid_request_error", param).body())
 
 
 def parse_fault(data: Any, path: str = "fault") -> Fault:
@@ -58,30 +53,30 @@ def parse_fault(data: Any, path: str = "fault") -> Fault:
 
 
 def add_admin_routes(
-    app: web.Application, state: ProviderState, token: str | None, clock: Callable[[], float]
+    router: Router, state: ProviderState, token: str | None, clock: Callable[[], float]
 ) -> None:
-    """Register the /admin/ routes on ``app``."""
+    """Register the /admin/ routes on ``router``."""
 
-    def guarded(handler: Handler) -> Handler:
-        async def wrapper(request: web.Request) -> web.StreamResponse:
+    def guarded(handler: AdminHandler) -> Callable[[Request, Exchange], Response]:
+        def wrapper(request: Request, exchange: Exchange) -> Response:
             if token is not None:
-                given = request.headers.get("Authorization", "")[7:] or request.headers.get(
-                    "X-Admin-Token", ""
+                given = request.headers.get("authorization", "")[7:] or request.headers.get(
+                    "x-admin-token", ""
                 )
                 if not hmac.compare_digest(given.encode(), token.encode()):
                     return _error(401, "Missing or wrong admin token.")
+            if request.too_large:
+                return _error(413, "Request body too large.")
             try:
-                return await handler(request)
+                return handler(request)
             except ApiError as err:
-                return _json(err.status, err.body())
-            except web.HTTPException as exc:
-                return http_error_response(request, exc)
+                return json_response(err.status, err.body())
 
         return wrapper
 
-    async def body_of(request: web.Request) -> Any:
+    def body_of(request: Request) -> Any:
         try:
-            return orjson.loads(await request.read())
+            return orjson.loads(request.body)
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, f"malformed JSON: {exc.msg}") from None
 
@@ -99,41 +94,41 @@ def add_admin_routes(
             "requests": state.sequence,
         }
 
-    async def get_state(request: web.Request) -> web.StreamResponse:
-        return _json(200, snapshot())
+    def get_state(request: Request) -> Response:
+        return json_response(200, snapshot())
 
-    async def put_faults(request: web.Request) -> web.StreamResponse:
-        data = await body_of(request)
+    def put_faults(request: Request) -> Response:
+        data = body_of(request)
         if not isinstance(data, list):
             raise ApiError(400, "expected a JSON array of faults")
         faults = [parse_fault(item, f"faults[{i}]") for i, item in enumerate(data)]
         if len({f.id for f in faults}) != len(faults):
             raise ApiError(400, "fault ids must be unique", param="faults")
         state.timeline.replace(faults)
-        return _json(200, snapshot())
+        return json_response(200, snapshot())
 
-    async def post_fault(request: web.Request) -> web.StreamResponse:
-        state.timeline.add(parse_fault(await body_of(request)))
-        return _json(201, snapshot())
+    def post_fault(request: Request) -> Response:
+        state.timeline.add(parse_fault(body_of(request)))
+        return json_response(201, snapshot())
 
-    async def delete_fault(request: web.Request) -> web.StreamResponse:
-        fault_id = request.match_info["fault_id"]
+    def delete_fault(request: Request) -> Response:
+        fault_id = request.params["fault_id"]
         if not state.timeline.remove(fault_id):
             return _error(404, f"no fault {fault_id!r}", "fault_id")
-        return _json(200, snapshot())
+        return json_response(200, snapshot())
 
-    async def set_t0(request: web.Request) -> web.StreamResponse:
-        data = await body_of(request)
+    def set_t0(request: Request) -> Response:
+        data = body_of(request)
         value = data.get("t0_unix") if isinstance(data, dict) else None
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise ApiError(
                 400, "t0_unix: expected a Unix time in seconds or null (now)", param="t0_unix"
             )
         state.t0_unix = float(value) if value is not None else clock()
-        return _json(200, snapshot())
+        return json_response(200, snapshot())
 
-    async def post_mitigation(request: web.Request) -> web.StreamResponse:
-        data = await body_of(request)
+    def post_mitigation(request: Request) -> Response:
+        data = body_of(request)
         if not isinstance(data, dict):
             raise ApiError(400, "expected an object")
         kind, model = data.get("action"), data.get("model")
@@ -160,24 +155,23 @@ def add_admin_routes(
         else:
             raise ApiError(400, "action: expected 'pin_model' or 'fallback_model'", param="action")
         state.mitigations[model] = fix
-        return _json(201, snapshot())
+        return json_response(201, snapshot())
 
-    async def delete_mitigations(request: web.Request) -> web.StreamResponse:
-        model = request.query.get("model")
+    def delete_mitigations(request: Request) -> Response:
+        model = request.query("model")
         if model is None:
             state.mitigations.clear()
         else:
             state.mitigations.pop(model, None)
-        return _json(200, snapshot())
+        return json_response(200, snapshot())
 
-    r = app.router
-    r.add_get("/admin/state", guarded(get_state))
-    r.add_put("/admin/faults", guarded(put_faults))
-    r.add_post("/admin/faults", guarded(post_fault))
-    r.add_delete("/admin/faults/{fault_id}", guarded(delete_fault))
-    r.add_post("/admin/t0", guarded(set_t0))
-    r.add_post("/admin/mitigations", guarded(post_mitigation))
-    r.add_delete("/admin/mitigations", guarded(delete_mitigations))
+    router.add("GET", "/admin/state", guarded(get_state))
+    router.add("PUT", "/admin/faults", guarded(put_faults))
+    router.add("POST", "/admin/faults", guarded(post_fault))
+    router.add("DELETE", "/admin/faults/{fault_id}", guarded(delete_fault))
+    router.add("POST", "/admin/t0", guarded(set_t0))
+    router.add("POST", "/admin/mitigations", guarded(post_mitigation))
+    router.add("DELETE", "/admin/mitigations", guarded(delete_mitigations))
 
 
 __all__ = ["add_admin_routes", "parse_fault"]

@@ -9,13 +9,12 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from aiohttp import web
-
 from fake_provider.config import ProviderConfig
 from fake_provider.errors import InvalidInputError
-from fake_provider.server import build_app, flush_periodically
+from fake_provider.server import build_router, flush_periodically
 from fake_provider.state import ProviderState
 from fake_provider.truthlog import TruthLog
+from fake_provider.wire import HttpServer
 
 
 async def serve_async(
@@ -32,22 +31,18 @@ async def serve_async(
     """Serve until ``stop`` is set or a termination signal arrives."""
     state = ProviderState.create(config, t0_unix)
     truth = TruthLog(truth_path)
-    app = build_app(state, truth, admin_token=admin_token)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, backlog=2048)
+    router, recorders = build_router(state, truth, admin_token=admin_token)
+    server = HttpServer(router, max_body_bytes=state.config.max_body_bytes)
     try:
-        await site.start()
+        _, bound_port = await server.start(host, port)
     except OSError as exc:
-        await runner.cleanup()
         truth.close()
         if exc.errno == errno.EADDRINUSE:
             raise InvalidInputError(
                 f"port {port} on {host} is in use; pass --port 0 to pick a free one"
             ) from None
         raise InvalidInputError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    bound = runner.addresses[0]
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{bound_port}"
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,7 +55,8 @@ async def serve_async(
         await stop.wait()
     finally:
         flusher.cancel()
-        await runner.cleanup()
+        await server.close(grace_s=2.0)
+        recorders.pacer.close()
         truth.close()
 
 
