@@ -77,6 +77,9 @@ class Connection(asyncio.Protocol):
             reason = str(exc.__cause__ or exc) or type(exc).__name__
             self._pending.append(error_response(400, f"Bad HTTP request: {reason}"))
         self._next()
+        pacer = self._server.pacer
+        if pacer is not None:
+            pacer.poll()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True

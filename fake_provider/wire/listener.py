@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from fake_provider.wire.connection import Connection
 from fake_provider.wire.messages import DateHeader
+from fake_provider.wire.pacer import Pacer
 from fake_provider.wire.router import Router
 
 #: How often idle keep-alive connections are looked for.
@@ -25,10 +26,13 @@ class HttpServer:
         max_body_bytes: int,
         keepalive_s: float = 75.0,
         wall: Callable[[], float] = time.time,
+        pacer: Pacer | None = None,
     ) -> None:
         self.router = router
         self.max_body_bytes = max_body_bytes
         self.keepalive_s = keepalive_s
+        #: Paced writers to run between requests (see :meth:`Pacer.poll`).
+        self.pacer = pacer
         self.date = DateHeader(wall)
         self.loop = asyncio.get_running_loop()
         self.connections: set[Connection] = set()

@@ -46,6 +46,15 @@ class Pacer:
         if when < self._timer_at:
             self._arm(when)
 
+    def poll(self) -> None:
+        """Run what is due now, between other work (the server calls this after each
+        request it answers, so a burst of requests does not hold streams back)."""
+        heap = self._heap
+        if heap and heap[0][0] <= self._loop.time() + self._slack_s:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._fire()
+
     def close(self) -> None:
         """Forget every job and stop the timer."""
         if self._timer is not None:
