@@ -1,4 +1,4 @@
-"""Address checks shared by the provider and the orchestrator (no aiohttp import here)."""
+"""Address checks shared by the provider and the orchestrator (no server imports here)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A response plan as the HTTP client would have read it, without HTTP or waiting.
 
-Mirrors ``fake_provider.server`` (what goes out when) and the locust users' reading of it
+Mirrors ``fake_provider.delivery`` (what goes out when) and the locust users' reading of it
 (``simulator.workloads.users``): the same status, headers and bytes reach the same
 :mod:`simulator.workloads.replies` parsers, at the plan's virtual times. The client's
 ``timeout_s`` is a per-read socket timeout plus an overall cap on a stream, as there; a
