@@ -123,15 +123,19 @@ class Connection(asyncio.Protocol):
             self._body.append(data)
 
     def on_message_complete(self) -> None:
-        url = httptools.parse_url(self._url)
-        path = url.path.decode("latin-1")
+        raw = self._url
+        if raw[:1] == b"/" and b"?" not in raw and b"#" not in raw:
+            path, query = raw.decode("latin-1"), ""  # the usual origin-form target
+        else:
+            url = httptools.parse_url(raw)
+            path, query = url.path.decode("latin-1"), (url.query or b"").decode("latin-1")
         if "%" in path:
             path = unquote(path)
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         request = Request(
             self._parser.get_method().decode("latin-1"),
             path,
-            (url.query or b"").decode("latin-1"),
+            query,
             self._headers,
             body,
             self._loop.time(),

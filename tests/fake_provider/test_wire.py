@@ -217,3 +217,23 @@ def test_shutdown_records_an_answer_in_progress_as_abandoned(tmp_path: Path) -> 
         assert _Reader(sock).closed()  # dropped by the shutdown, no answer
     records = [json.loads(line) for line in truth.read_text().splitlines()]
     assert [r["status"] for r in records] == [499]
+
+
+def test_query_strings_and_escaped_path_segments_reach_the_admin_api() -> None:
+    fault = {"id": "slow one", "kind": "latency", "start_s": 0, "duration_s": 60}
+    pin = {"action": "pin_model", "model": "gpt-4o-mini"}
+    with running_provider(fast_config()) as url, _connect(url) as sock:
+        reader = _Reader(sock)
+        for method, path, body in (
+            ("POST", "/admin/faults", json.dumps(fault).encode()),
+            ("POST", "/admin/mitigations", json.dumps(pin).encode()),
+            ("POST", "/admin/mitigations", json.dumps({**pin, "model": "gpt-4o"}).encode()),
+        ):
+            sock.sendall(_request(method, path, body))
+            assert reader.response()[0] == 201
+        sock.sendall(_request("DELETE", "/admin/faults/slow%20one"))
+        status, _, body = reader.response()
+        assert status == 200 and json.loads(body)["faults"] == []
+        sock.sendall(_request("DELETE", "/admin/mitigations?model=gpt-4o-mini"))
+        status, _, body = reader.response()
+        assert [m["model"] for m in json.loads(body)["mitigations"]] == ["gpt-4o"]
