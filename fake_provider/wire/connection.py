@@ -28,6 +28,8 @@ log = logging.getLogger("fake_provider.wire")
 
 #: Pipelined requests queued before reading pauses, and the length at which it resumes.
 _QUEUE_HIGH, _QUEUE_LOW = 32, 8
+#: Longest request line plus headers accepted (aiohttp's limits come to about the same).
+MAX_HEAD_BYTES = 64 * 1024
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
@@ -55,6 +57,7 @@ class Connection(asyncio.Protocol):
         self.idle_since = self._loop.time()
         self._url = b""
         self._headers: dict[str, str] = {}
+        self._head_bytes = 0
         self._body: list[bytes] = []
         self._size = 0
         self._too_large = False
@@ -74,7 +77,9 @@ class Connection(asyncio.Protocol):
             self._broken = True  # answer what was asked, then close: no protocol switch
         except httptools.HttpParserError as exc:
             self._broken = True
-            reason = str(exc.__cause__ or exc) or type(exc).__name__
+            # A callback's own refusal (an oversized head) travels as the error's context.
+            inner = exc.__context__ if isinstance(exc, httptools.HttpParserCallbackError) else None
+            reason = str(inner or exc) or type(exc).__name__
             self._pending.append(error_response(400, f"Bad HTTP request: {reason}"))
         self._next()
         pacer = self._server.pacer
@@ -94,15 +99,23 @@ class Connection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._url = b""
         self._headers = {}
+        self._head_bytes = 0
         self._body = []
         self._size = 0
         self._too_large = False
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        self._count_head(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        self._count_head(len(name) + len(value))
+
+    def _count_head(self, n: int) -> None:
+        self._head_bytes += n
+        if self._head_bytes > MAX_HEAD_BYTES:  # the parser reports it as a bad request
+            raise ValueError(f"request line and headers over {MAX_HEAD_BYTES} bytes")
 
     def on_headers_complete(self) -> None:
         length = self._headers.get("content-length", "")
