@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
 
 from fake_provider.provider_metrics import ProviderMetrics
 from fake_provider.records import ResponsePlan
+from fake_provider.stream_chunks import StreamChunks
 from fake_provider.truthlog import TruthLog
 from fake_provider.wire import DEFERRED, Deferred, Exchange, Pacer, Response, json_response
 
@@ -127,10 +129,16 @@ class _Delayed(_Delivery):
 class _Stream(_Delivery):
     """SSE chunks at their planned offsets, written by the pacer."""
 
-    __slots__ = ("_next", "_stop")
+    __slots__ = ("_encode", "_next", "_stop")
 
     def start(self) -> None:
         plan = self._plan
+        chunks = plan.chunks
+        assert chunks is not None  # a stream plan has chunks
+        if isinstance(chunks, StreamChunks):
+            self._encode: Callable[[int], bytes] = chunks.encoded
+        else:
+            self._encode = lambda i: orjson.dumps(chunks[i])
         self._next = 0
         self._stop = len(plan.chunks or ()) if plan.cut_after is None else plan.cut_after
         self._exchange.start_chunked(plan.status, (*plan.headers, *_SSE_HEADERS), _SSE)
@@ -143,12 +151,11 @@ class _Stream(_Delivery):
         plan, exchange = self._plan, self._exchange
         if not exchange.open:
             return None  # the client left: on_lost recorded it
-        chunks, offsets, malformed_at = plan.chunks, plan.chunk_offsets_s, plan.malformed_at
-        assert chunks is not None  # a stream plan has chunks
-        start, i, stop, dumps = self._arrived, self._next, self._stop, orjson.dumps
+        offsets, malformed_at = plan.chunk_offsets_s, plan.malformed_at
+        start, i, stop, encode = self._arrived, self._next, self._stop, self._encode
         parts = []
         while i < stop and start + offsets[i] <= horizon:
-            data = dumps(chunks[i])
+            data = encode(i)
             if i == malformed_at:
                 data = data[: len(data) // 2]
             parts.append(b"data: " + data + b"\n\n")

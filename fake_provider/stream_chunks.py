@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
+import orjson
+
 from fake_provider.model import Generation
 
 
@@ -16,7 +18,7 @@ class StreamChunks(Sequence[Mapping[str, Any]]):
     all, and those pauses delay every stream's next chunk.
     """
 
-    __slots__ = ("_base", "_call", "_field", "_finish", "_pieces", "_usage")
+    __slots__ = ("_base", "_call", "_field", "_finish", "_frame", "_pieces", "_usage")
 
     def __init__(
         self, head: Mapping[str, Any], gen: Generation, usage: Mapping[str, Any] | None
@@ -30,6 +32,7 @@ class StreamChunks(Sequence[Mapping[str, Any]]):
         self._pieces = gen.pieces
         self._finish = gen.finish_reason
         self._usage = usage
+        self._frame: tuple[bytes, bytes] | None = None
 
     def __len__(self) -> int:
         return len(self._pieces) + (2 if self._usage is None else 3)
@@ -59,6 +62,29 @@ class StreamChunks(Sequence[Mapping[str, Any]]):
         if index == pieces + 1:
             return self._chunk({}, self._finish)
         return {**self._base, "choices": [], "usage": self._usage}
+
+    def encoded(self, index: int) -> bytes:
+        """``orjson.dumps(self[index])``, byte for byte; a token piece's chunk is spliced into
+        a frame encoded once per stream instead of built and encoded whole."""
+        if not 1 <= index <= len(self._pieces):
+            return orjson.dumps(self[index])
+        frame = self._frame
+        if frame is None:
+            frame = self._frame = self._piece_frame()
+        return frame[0] + orjson.dumps(self._pieces[index - 1]) + frame[1]
+
+    def _piece_frame(self) -> tuple[bytes, bytes]:
+        """The bytes before and after a piece's JSON string in its chunk."""
+        marker = "\x00piece\x00"
+        if self._call is not None:
+            delta: dict[str, Any] = {
+                "tool_calls": [{"index": 0, "function": {"arguments": marker}}]
+            }
+        else:
+            delta = {self._field: marker}
+        whole = orjson.dumps(self._chunk(delta))
+        before, _, after = whole.partition(orjson.dumps(marker))
+        return before, after
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         out = self._base.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from fake_provider.model import Generation
@@ -55,6 +56,29 @@ def test_chunks_index_like_a_sequence() -> None:
     assert list(chunks[1:3]) == list(chunks)[1:3]
     with pytest.raises(IndexError):
         chunks[len(chunks)]
+
+
+@pytest.mark.parametrize("usage", [None, {"prompt_tokens": 1}])
+@pytest.mark.parametrize(
+    "gen",
+    [
+        _text('Quotes " and \\ backslashes, ünïcode, \u2028 and \x00 survive.'),
+        Generation(None, "I can't help with that.", (), "stop", ("I can't", " help")),
+        Generation(
+            None,
+            None,
+            ({"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}},),
+            "tool_calls",
+            ("{", '"a": "\\"', "}"),
+        ),
+    ],
+    ids=["text", "refusal", "tool_call"],
+)
+def test_encoded_chunks_equal_the_chunks_encoded_whole(
+    gen: Generation, usage: dict[str, int] | None
+) -> None:
+    chunks = StreamChunks(_HEAD, gen, usage)
+    assert [chunks.encoded(i) for i in range(len(chunks))] == [orjson.dumps(c) for c in chunks]
 
 
 def test_offsets_put_role_and_first_piece_at_ttft() -> None:
