@@ -111,6 +111,13 @@ class Histogram:
         self.bounds = tuple(sorted(buckets))
         self.series: dict[LabelValues, list[float]] = {}
 
+    def row(self, labels: LabelValues) -> list[float]:
+        """The counts of one series (bucket counts, sum, count), made empty on first use."""
+        row = self.series.get(labels)
+        if row is None:
+            row = self.series[labels] = [0.0] * (len(self.bounds) + 3)
+        return row
+
     def observe(self, labels: LabelValues, value: float) -> None:
         """Record one observation."""
         row = self.series.get(labels)

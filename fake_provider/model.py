@@ -16,12 +16,14 @@ from typing import Any
 import orjson
 
 from fake_provider.config import BehaviourProfile
+from fake_provider.record_builder import record_builder
 from fake_provider.request import ChatRequest
 from fake_provider.schema_instance import instance_for
 from fake_provider.tasks import Reading, answer_as_prose, wrong_answer
-from fake_provider.tokenizer import count_tokens, split_tokens
+from fake_provider.tokenizer import TokenPieces, count_tokens, split_tokens
 
 REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
+_REFUSAL_PIECES = tuple(split_tokens(REFUSAL_TEXT))
 
 _FILLER = (
     "the", "system", "request", "result", "value", "data", "team", "process", "customer",
@@ -50,10 +52,13 @@ class Generation:
     tool_calls: tuple[dict[str, Any], ...]
     finish_reason: str
     #: Token pieces in streaming order (content, or the tool call's arguments).
-    pieces: tuple[str, ...]
+    pieces: Sequence[str]
     #: Ground truth: the model meant a wrong answer / broke the requested format.
     answer_wrong: bool = False
     format_broken: bool = False
+
+
+_new_generation = record_builder(Generation)
 
 
 def _prose(rng: random.Random, tokens: int, topic: Sequence[str]) -> str:
@@ -81,6 +86,22 @@ def _prose(rng: random.Random, tokens: int, topic: Sequence[str]) -> str:
         append(word)
     text = " ".join(words)
     return text if text.endswith(".") else text + "."
+
+
+def _one_piece(word: str) -> bool:
+    """Whether ``word`` (capitalised or not, after a space or not) is one token piece."""
+    return len(word) <= 10 and word.isascii() and word.isalpha()
+
+
+_FILLER_ONE_PIECE = all(map(_one_piece, _FILLER))
+
+
+def _prose_tokens(text: str, words: int, topic: Sequence[str]) -> int:
+    """``count_tokens`` of a text ``_prose`` wrote with ``words`` words from ``topic``:
+    one piece per word and one per period when every word is one piece, else counted."""
+    if _FILLER_ONE_PIECE and all(map(_one_piece, topic[:6])):
+        return words + text.count(".")
+    return count_tokens(text)
 
 
 def _prose_length(profile: BehaviourProfile, mods: Modifiers, rng: random.Random) -> int:
@@ -216,28 +237,28 @@ def generate(
     wants_json = bool(req.response_format) or reading.wants_json
     if rng.random() < profile.refusal_rate:
         if req.response_format and req.response_format.get("type") == "json_schema":
-            return Generation(
+            return _new_generation(
                 None,
                 REFUSAL_TEXT,
                 (),
                 "stop",
-                tuple(split_tokens(REFUSAL_TEXT)),
+                _REFUSAL_PIECES,
                 answer_wrong=reading.answer is not None,
                 format_broken=True,
             )
-        return Generation(
+        return _new_generation(
             REFUSAL_TEXT,
             None,
             (),
             "stop",
-            tuple(split_tokens(REFUSAL_TEXT)),
+            _REFUSAL_PIECES,
             answer_wrong=reading.answer is not None,
             format_broken=wants_json,
         )
     call = _choose_tool_call(req, reading, profile, mods, rng)
     if call is not None:
-        pieces = tuple(split_tokens(call["function"]["arguments"]))
-        return Generation(None, None, (call,), "tool_calls", pieces)
+        pieces = TokenPieces(call["function"]["arguments"])
+        return _new_generation(None, None, (call,), "tool_calls", pieces)
     answer = reading.answer
     wrong = False
     error_p = (1.0 - profile.accuracy) + profile.temperature_sensitivity * max(
@@ -247,16 +268,17 @@ def generate(
         answer, wrong = wrong_answer(reading, rng), True
     if wants_json:
         text, broken = _render_json(_json_target(req, reading, answer, rng), profile, mods, rng)
-        return Generation(text, None, (), "stop", tuple(split_tokens(text)), wrong, broken)
+        return _new_generation(text, None, (), "stop", TokenPieces(text), wrong, broken)
     length = _prose_length(profile, mods, rng)
-    if answer is not None:
-        text = answer_as_prose(reading, answer)
-        extra = length - count_tokens(text)
-        if profile.verbosity * mods.output_multiplier > 1.2 and extra > 0:
-            text += " " + _prose(rng, extra, reading.topic_words)
-    else:
+    if answer is None:
         text = _prose(rng, length, reading.topic_words)
-    return Generation(text, None, (), "stop", tuple(split_tokens(text)), wrong, False)
+        pieces = TokenPieces(text, _prose_tokens(text, length, reading.topic_words))
+        return _new_generation(text, None, (), "stop", pieces, wrong, False)
+    text = answer_as_prose(reading, answer)
+    extra = length - count_tokens(text)
+    if profile.verbosity * mods.output_multiplier > 1.2 and extra > 0:
+        text += " " + _prose(rng, extra, reading.topic_words)
+    return _new_generation(text, None, (), "stop", TokenPieces(text), wrong, False)
 
 
 def apply_limits(gen: Generation, stop: Sequence[str], max_tokens: int | None) -> Generation:
@@ -266,7 +288,7 @@ def apply_limits(gen: Generation, stop: Sequence[str], max_tokens: int | None) -
         cuts = [i for i in (content.find(s) for s in stop) if i >= 0]
         if cuts:
             content = content[: min(cuts)]
-            pieces = tuple(split_tokens(content))
+            pieces = TokenPieces(content)
     if max_tokens is not None and len(pieces) > max_tokens:
         pieces = pieces[:max_tokens]
         finish = "length"
@@ -275,10 +297,12 @@ def apply_limits(gen: Generation, stop: Sequence[str], max_tokens: int | None) -
         elif gen.tool_calls:
             call = gen.tool_calls[0]
             cut = {**call, "function": {**call["function"], "arguments": "".join(pieces)}}
-            return Generation(None, gen.refusal, (cut,), finish, pieces, gen.answer_wrong, True)
+            return _new_generation(
+                None, gen.refusal, (cut,), finish, pieces, gen.answer_wrong, True
+            )
     if content is gen.content and finish == gen.finish_reason:
         return gen
     broken = gen.format_broken or finish == "length"
-    return Generation(
+    return _new_generation(
         content, gen.refusal, gen.tool_calls, finish, pieces, gen.answer_wrong, broken
     )

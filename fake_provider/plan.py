@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _random
 import hashlib
 import math
 import random
@@ -13,7 +14,8 @@ import orjson
 from fake_provider.config import Fault
 from fake_provider.errors import ApiError
 from fake_provider.ratelimit import Admission, format_reset
-from fake_provider.records import ResponsePlan, TruthRecord
+from fake_provider.record_builder import record_builder
+from fake_provider.records import ResponsePlan, new_response_plan, new_truth_record
 from fake_provider.state import ProviderState
 from fake_provider.timeline import stable_hash64
 
@@ -31,6 +33,9 @@ class RequestContext:
     retry_count: str | None = None
     #: ``x-gameday-session``: the agent session a request belongs to.
     session: str | None = None
+
+
+_new_context = record_builder(RequestContext)
 
 
 def request_key(state: ProviderState, ctx: RequestContext, content: bytes) -> int:
@@ -52,9 +57,18 @@ def session_key(state: ProviderState, ctx: RequestContext, user: str | None) -> 
     return stable_hash64(state.config.seed, "session", name) if name else None
 
 
+class _RequestRandom(random.Random):
+    """``random.Random(key)`` for an integer key, seeded by the C seed directly: the same
+    state and draws without ``Random.__init__`` and ``Random.seed`` in Python."""
+
+    def __init__(self, key: int) -> None:
+        _random.Random.seed(self, key)
+        self.gauss_next = None
+
+
 def request_rng(key: int) -> random.Random:
     """The random generator of one request."""
-    return random.Random(key)
+    return _RequestRandom(key)
 
 
 def ratelimit_headers(adm: Admission | None) -> list[tuple[str, str]]:
@@ -104,7 +118,7 @@ def error_plan(
 ) -> ResponsePlan:
     """A plan that answers with an OpenAI-shaped error."""
     headers = [*common_headers(ctx, delay_s), *ratelimit_headers(admission), *extra_headers]
-    truth = TruthRecord(
+    truth = new_truth_record(
         t=ctx.t_s,
         request_id=ctx.request_id,
         api_key=ctx.api_key,
@@ -121,7 +135,7 @@ def error_plan(
         session=ctx.session,
         client_request_id=ctx.client_request_id,
     )
-    return ResponsePlan(err.status, tuple(headers), truth, body=err.body(), delay_s=delay_s)
+    return new_response_plan(err.status, tuple(headers), truth, body=err.body(), delay_s=delay_s)
 
 
 def rate_limit_error(adm: Admission, model: str) -> ApiError:
@@ -181,7 +195,7 @@ def request_context(
     """Who sent the request and the client's hints, from its headers (``header`` looks one up
     by lower-case name), with the next request id; the HTTP server and virtual time share it."""
     auth = header("authorization") or ""
-    return RequestContext(
+    return _new_context(
         t_s,
         auth[7:].strip() if auth[:7].lower() == "bearer " else "",
         state.next_request_id(),

@@ -27,11 +27,11 @@ from fake_provider.plan import (
     session_key,
     storm_wait_s,
 )
-from fake_provider.records import ResponsePlan, TruthRecord
+from fake_provider.records import ResponsePlan, TruthRecord, new_response_plan, new_truth_record
 from fake_provider.request import ChatRequest
 from fake_provider.state import ProviderState
 from fake_provider.stream_chunks import StreamChunks, chunk_offsets
-from fake_provider.tasks import read_conversation
+from fake_provider.task_reading import read_for_reply
 
 
 class _Faults(NamedTuple):
@@ -55,48 +55,53 @@ class _Faults(NamedTuple):
 
 
 _NO_FAULTS = _Faults(())
+#: Generation as the profile alone dictates (no fault changes it).
+_PLAIN = Modifiers()
 
 
 def _sort_faults(hits: Sequence[Fault], req: ChatRequest) -> _Faults:
     if not hits:
         return _NO_FAULTS
-    kw: dict[str, Any] = {}
+    swap: Fault | None = None
+    storm: Fault | None = None
+    quota_exhausted: Fault | None = None
+    error: Fault | None = None
+    loop: Fault | None = None
+    rpm: int | None = None
+    tpm: int | None = None
     applied: list[Fault] = []
     out_mult, ttft_mult, itl_mult, extra = 1.0, 1.0, 1.0, 0.0
     for f in hits:
-        if f.kind == "agent_loop" and not req.tools:
+        kind = f.kind
+        if kind == "agent_loop" and not req.tools:
             continue  # only tool-using requests are eligible
         applied.append(f)
-        if f.kind == "silent_model_swap":
-            kw["swap"] = f
-        elif f.kind == "rate_limit":
+        if kind == "silent_model_swap":
+            swap = f
+        elif kind == "rate_limit":
             if f.mode == "storm":
-                kw.setdefault("storm", f)
+                storm = storm or f
             elif f.mode == "insufficient_quota":
-                kw.setdefault("quota_exhausted", f)
+                quota_exhausted = quota_exhausted or f
             else:
                 if f.rpm is not None:
-                    kw["rpm"] = min(f.rpm, kw.get("rpm") or f.rpm)
+                    rpm = min(f.rpm, rpm or f.rpm)
                 if f.tpm is not None:
-                    kw["tpm"] = min(f.tpm, kw.get("tpm") or f.tpm)
-        elif f.kind == "server_error":
-            kw.setdefault("error", f)
-        elif f.kind == "token_burst":
+                    tpm = min(f.tpm, tpm or f.tpm)
+        elif kind == "server_error":
+            error = error or f
+        elif kind == "token_burst":
             out_mult *= f.output_multiplier or 1.0
-        elif f.kind == "agent_loop":
-            kw["loop"] = f
-        elif f.kind == "latency":
+        elif kind == "agent_loop":
+            loop = f
+        elif kind == "latency":
             ttft_mult *= f.ttft_multiplier or 1.0
             itl_mult *= f.itl_multiplier or 1.0
             extra += f.extra_ms or 0.0
     return _Faults(
-        tuple(applied),
-        output_multiplier=out_mult,
-        ttft_multiplier=ttft_mult,
-        itl_multiplier=itl_mult,
-        extra_ms=extra,
-        **kw,
-    )
+        tuple(applied), swap, storm, quota_exhausted, rpm, tpm, error,
+        out_mult, loop, ttft_mult, itl_mult, extra,
+    )  # fmt: skip
 
 
 def _served(req: ChatRequest, state: ProviderState) -> tuple[ModelSpec, str | None]:
@@ -200,19 +205,17 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
         )
     base = state.behaviour(spec.behaviour)
     name = pinned or (faults.swap.behaviour if faults.swap else None) or spec.behaviour
-    profile = state.behaviour(name or spec.behaviour)
+    profile = base if name == spec.behaviour else state.behaviour(name)
     announce = faults.swap is not None and faults.swap.announce
     fingerprint = profile.fingerprint if announce else base.fingerprint
     model_out = f"{spec.name}-{profile.name}" if announce else spec.name
     rng = request_rng(key)
     loop = faults.loop.pattern or "repeat" if faults.loop else None
-    gen = generate(
-        req,
-        read_conversation(req.messages, req.tools),
-        profile,
-        Modifiers(faults.output_multiplier, loop),
-        rng,
-    )
+    if faults.output_multiplier == 1.0 and loop is None:
+        mods = _PLAIN
+    else:
+        mods = Modifiers(faults.output_multiplier, loop)
+    gen = generate(req, read_for_reply(req.messages, req.tools), profile, mods, rng)
     gen = apply_limits(gen, req.stop, req.max_tokens)
     n = len(gen.pieces)
     ttft, gaps = _timings(profile, faults, n, rng, state.config.latency_scale, req.stream)
@@ -222,7 +225,7 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
         prompt_tokens * spec.price_input_usd_per_mtok + n * spec.price_output_usd_per_mtok
     ) / 1_000_000
     mode = faults.error.mode if faults.error is not None else None
-    truth = TruthRecord(
+    truth = new_truth_record(
         t=ctx.t_s,
         request_id=ctx.request_id,
         api_key=ctx.api_key,
@@ -249,7 +252,7 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
     if mode == "hang":
         truth = _failed(truth, 504, "hang", total_s)
         seconds = faults.error.seconds if faults.error and faults.error.seconds else 120.0
-        return ResponsePlan(504, (), truth, hang_s=seconds)
+        return new_response_plan(504, (), truth, hang_s=seconds)
     headers = tuple(
         common_headers(ctx, total_s if not req.stream else ttft) + ratelimit_headers(adm)
     )
@@ -264,7 +267,7 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
         offsets = chunk_offsets(ttft, gaps, len(chunks))
         cut = max(1, len(chunks) // 2) if mode == "stream_cut" else None
         bad = max(1, len(chunks) // 2) if mode == "malformed" else None
-        return ResponsePlan(
+        return new_response_plan(
             200,
             headers,
             truth,
@@ -276,8 +279,10 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
     body = _body(head, gen, usage)
     if mode == "malformed":
         raw = orjson.dumps(body)
-        return ResponsePlan(200, headers, truth, raw_body=raw[: len(raw) // 2], delay_s=total_s)
-    return ResponsePlan(
+        return new_response_plan(
+            200, headers, truth, raw_body=raw[: len(raw) // 2], delay_s=total_s
+        )
+    return new_response_plan(
         200,
         headers,
         truth,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 
 from fake_provider.metrics import TOKEN_BUCKETS, Counter, Gauge, Histogram, LabelValues, Registry
@@ -10,11 +11,33 @@ from fake_provider.records import ResponsePlan, TruthRecord
 from fake_provider.state import ProviderState
 
 
+class _ModelSeries:
+    """One model's label tuples and chat histogram rows, made once and reused: a new tuple
+    per update costs a hash and an element-wise comparison on every dict access."""
+
+    __slots__ = ("key", "reason_keys", "rows", "status_keys")
+
+    def __init__(self, model: str) -> None:
+        self.key: LabelValues = (model,)
+        self.status_keys: dict[int, LabelValues] = {}
+        self.reason_keys: dict[str, LabelValues] = {}
+        #: Rows of the prompt, generation, TTFT and end-to-end histograms (made on first use).
+        self.rows: tuple[list[float], ...] = ()
+
+
+def _observe(row: list[float], bounds: tuple[float, ...], value: float) -> None:
+    """:meth:`Histogram.observe` on a row already looked up."""
+    row[bisect_left(bounds, value)] += 1
+    row[-2] += value
+    row[-1] += 1
+
+
 class ProviderMetrics:
     """Every series the provider exports, updated once per answered request."""
 
     def __init__(self, state: ProviderState, clock: Callable[[], float] = time.time) -> None:
         self.registry = Registry()
+        self._models: dict[str, _ModelSeries] = {}
         add = self.registry.add
         model = ("model_name",)
         self.running = add(
@@ -87,7 +110,7 @@ class ProviderMetrics:
 
     def started(self, model: str) -> None:
         """A request began rendering."""
-        key = (model,)
+        key = self._series(model).key
         running = self.running.values
         running[key] = running.get(key, 0.0) + 1
         if key not in self.waiting.values:
@@ -95,42 +118,61 @@ class ProviderMetrics:
 
     def finished(self, plan: ResponsePlan) -> None:
         """A request's answer was rendered (or abandoned)."""
-        key = (plan.truth.model,)
+        series = self._series(plan.truth.model)
         running = self.running.values
-        if key in running:
-            running[key] = max(0.0, running[key] - 1)
-        self._count(plan.truth, key)
+        if series.key in running:
+            running[series.key] = max(0.0, running[series.key] - 1)
+        self._count(plan.truth, series)
 
     def answered(self, plan: ResponsePlan) -> None:
         """A request answered at once: :meth:`started` then :meth:`finished`, in one step."""
-        key = (plan.truth.model,)
+        series = self._series(plan.truth.model)
+        key = series.key
         running = self.running.values
         if key not in running:
             running[key] = 0.0
         if key not in self.waiting.values:
             self.waiting.values[key] = 0.0
-        self._count(plan.truth, key)
+        self._count(plan.truth, series)
 
-    def _count(self, truth: TruthRecord, key: LabelValues) -> None:
+    def _series(self, model: str) -> _ModelSeries:
+        series = self._models.get(model)
+        if series is None:
+            series = self._models[model] = _ModelSeries(model)
+        return series
+
+    def _count(self, truth: TruthRecord, series: _ModelSeries) -> None:
         # Plain dict and list updates: this runs once per request.
+        status_key = series.status_keys.get(truth.status)
+        if status_key is None:
+            status_key = series.status_keys[truth.status] = (truth.model, str(truth.status))
         responses = self.responses.values
-        status_key = (truth.model, str(truth.status))
         responses[status_key] = responses.get(status_key, 0.0) + 1
         if truth.status != 200 or truth.endpoint != "chat":
             return
+        reason = truth.finish_reason or "abort"
+        reason_key = series.reason_keys.get(reason)
+        if reason_key is None:
+            reason_key = series.reason_keys[reason] = (reason, truth.model)
         success = self.success.values
-        reason_key = (truth.finish_reason or "abort", truth.model)
         success[reason_key] = success.get(reason_key, 0.0) + 1
+        key = series.key
         prompt, generated = truth.input_tokens, truth.output_tokens
         counter = self.prompt_tokens.values
         counter[key] = counter.get(key, 0.0) + prompt
         counter = self.generation_tokens.values
         counter[key] = counter.get(key, 0.0) + generated
         ttft = truth.planned_ttft_s or 0.0
-        observe = Histogram.observe
-        observe(self.req_prompt, key, prompt)
-        observe(self.req_generation, key, generated)
-        observe(self.ttft, key, ttft)
-        observe(self.e2e, key, truth.planned_latency_s)
+        rows = series.rows or self._chat_rows(series)
+        _observe(rows[0], self.req_prompt.bounds, prompt)
+        _observe(rows[1], self.req_generation.bounds, generated)
+        _observe(rows[2], self.ttft.bounds, ttft)
+        _observe(rows[3], self.e2e.bounds, truth.planned_latency_s)
         if generated > 1:
-            observe(self.itl, key, (truth.planned_latency_s - ttft) / (generated - 1))
+            self.itl.observe(key, (truth.planned_latency_s - ttft) / (generated - 1))
+
+    def _chat_rows(self, series: _ModelSeries) -> tuple[list[float], ...]:
+        """The four histogram rows every answered chat request updates, made together."""
+        hists = (self.req_prompt, self.req_generation, self.ttft, self.e2e)
+        series.rows = tuple(h.row(series.key) for h in hists)
+        return series.rows

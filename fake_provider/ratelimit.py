@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from fake_provider.config import RateLimits
+from fake_provider.record_builder import record_builder
 
 #: Stand-in for "no limit" so every response can still carry x-ratelimit-* headers.
 UNLIMITED = 1_000_000_000
@@ -49,6 +50,9 @@ class Admission:
     reset_tokens_s: float
     requested_tokens: int
     used_tokens: int
+
+
+_new_admission = record_builder(Admission)
 
 
 class RateLimiter:
@@ -96,7 +100,7 @@ class RateLimiter:
         else:
             requests.level -= 1.0
             tokens.level -= cost_tokens
-        return Admission(
+        return _new_admission(
             admitted=limit_type is None,
             limit_type=limit_type,
             wait_s=wait_s,

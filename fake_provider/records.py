@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fake_provider.jsonrecord import RecordReader
+from fake_provider.record_builder import record_builder
 
 TRUTH_SCHEMA_VERSION = 1
 
@@ -57,6 +58,8 @@ class TruthRecord:
 
 
 _read_truth = RecordReader(TruthRecord, tuple_fields=("fault_ids",))
+#: ``TruthRecord(...)`` at a fraction of the cost: one is built per request.
+new_truth_record = record_builder(TruthRecord)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +98,7 @@ class ResponsePlan:
             and self.cut_after is None
             and self.delay_s <= 0
         )
+
+
+#: ``ResponsePlan(...)`` at a fraction of the cost: one is built per request.
+new_response_plan = record_builder(ResponsePlan)

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from fake_provider.errors import ApiError
+from fake_provider.record_builder import record_builder
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _TOOL_CHOICES = frozenset({"none", "auto", "required"})
@@ -47,6 +48,9 @@ class EmbeddingRequest:
     inputs: tuple[str, ...]
     encoding_format: str = "float"
     dimensions: int | None = None
+
+
+_new_chat_request = record_builder(ChatRequest)
 
 
 def _bad(message: str, param: str | None, code: str | None = None) -> ApiError:
@@ -285,7 +289,7 @@ def parse_chat_request(body: Mapping[str, Any]) -> ChatRequest:
     if user is not None and not isinstance(user, str):
         raise _bad("Invalid type for 'user': expected a string.", "user", "invalid_type")
     tools = _tools(body)
-    return ChatRequest(
+    return _new_chat_request(
         model=model,
         messages=messages,
         texts=texts,

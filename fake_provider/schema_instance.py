@@ -55,20 +55,28 @@ def _scalar(kind: str, schema: Mapping[str, Any], rng: random.Random) -> Any:
     return f"{rng.choice(_WORDS)} {rng.choice(_WORDS)}"
 
 
+def _is_mapping(value: Any) -> bool:
+    # The exact-type test first: ``isinstance(x, Mapping)`` is an ABC check, slow on the
+    # common case of a plain dict.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _fits(kind: str | None, value: Any) -> bool:
     if kind is None:
         return True
+    if kind == "string":
+        return isinstance(value, str)
     if kind == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
-    return {
-        "string": isinstance(value, str),
-        "boolean": isinstance(value, bool),
-        "object": isinstance(value, Mapping),
-        "array": isinstance(value, list),
-        "null": value is None,
-    }.get(kind, False)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "object":
+        return _is_mapping(value)
+    if kind == "array":
+        return isinstance(value, list)
+    return kind == "null" and value is None
 
 
 def instance_for(
@@ -101,13 +109,13 @@ def instance_for(
         return answer
     if kind == "object" or (kind is None and depth == 0):
         props = schema.get("properties") or {}
-        given = answer if isinstance(answer, Mapping) else {}
+        given = answer if _is_mapping(answer) else {}
         out: dict[str, Any] = {}
         if depth > 6:
             return out
         for name, sub in props.items():
             out[name] = instance_for(
-                sub if isinstance(sub, Mapping) else {}, rng, given.get(name), root, depth + 1
+                sub if _is_mapping(sub) else {}, rng, given.get(name), root, depth + 1
             )
         return out
     if kind == "array":

@@ -26,6 +26,14 @@ KEY_LIST_RE = re.compile(r"[A-Za-z_]\w*(?:\s*(?:,\s*and|,|and)\s+[A-Za-z_]\w*|,[
 KEY_NAME_RE = re.compile(r"[A-Za-z_]\w*")
 #: Characters stripped from the ends of whitespace-separated words.
 PUNCTUATION = ".,;:!?()[]{}<>\"'“”‘’«»¿¡—–/*"
+_ASCII_PUNCTUATION = "".join(ch for ch in PUNCTUATION if ch.isascii())
+
+
+def punctuation_in(text: str) -> str:
+    """The part of :data:`PUNCTUATION` that can occur in ``text``: stripping a word of
+    an ASCII text by the ASCII marks alone is the same, and about twice as fast."""
+    return _ASCII_PUNCTUATION if text.isascii() else PUNCTUATION
+
 
 _CODES = "|".join(USD_RATES)
 CURRENCY_RE = re.compile(rf"\b(?:{_CODES})\b")
@@ -59,7 +67,8 @@ STOPWORDS = frozenset({
 
 def words_of(text: str) -> list[str]:
     """Lower-cased words of ``text`` with surrounding punctuation stripped."""
-    return list(filter(None, map(str.strip, text.lower().split(), repeat(PUNCTUATION))))
+    marks = punctuation_in(text)
+    return list(filter(None, map(str.strip, text.lower().split(), repeat(marks))))
 
 
 def find_order_id(text: str) -> str | None:

@@ -7,11 +7,12 @@ memo of system-prompt facts, and no parsing beyond small tool results.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast, overload
 
 import orjson
 
+from fake_provider.record_builder import record_builder
 from fake_provider.task_extract import read_classify, read_extract
 from fake_provider.task_patterns import (
     CITY_RE,
@@ -33,6 +34,8 @@ from fake_provider.task_tools import answer_from_tool_result, tool_for_result
 from fake_provider.task_types import TOOL_NAMES, Reading, TaskKind
 
 _MAX_TOOL_RESULT_CHARS = 8192
+_new_reading = record_builder(Reading)
+_NO_TOOLS: frozenset[str] = frozenset()
 ToolCall = tuple[str, dict[str, Any]]
 
 
@@ -49,6 +52,9 @@ def _text(content: Any) -> str:
 
 def _keys_in(text: str) -> tuple[str, ...]:
     """Key names listed after "keys:"/"fields:" ("with keys: a, b and c")."""
+    lower = text.lower() if text.isascii() else text  # one fast pass for ASCII text
+    if "key" not in lower and "field" not in lower and text is not lower:
+        return ()  # no casing of either word
     if not ("key" in text or "field" in text or "Key" in text or "Field" in text
             or "KEY" in text or "FIELD" in text):  # fmt: skip
         return ()
@@ -67,7 +73,10 @@ def _keys_in(text: str) -> tuple[str, ...]:
 
 
 def _mentions_json(text: str) -> bool:
-    # Three exact finds beat lower-casing a long, possibly non-ASCII message.
+    # Exact finds beat lower-casing a long, possibly non-ASCII message; most messages have
+    # no "j" at all, which one memchr-fast find per case settles.
+    if "j" not in text and "J" not in text:
+        return False
     return "JSON" in text or "json" in text or "Json" in text
 
 
@@ -79,8 +88,14 @@ def _instruction_facts(system: str) -> tuple[bool, tuple[str, ...]]:
 
 def _topic_words(text: str, limit: int = 4) -> tuple[str, ...]:
     """A few content words from the start of ``text`` (the fake model's prose draws on them)."""
+    return _head_topic_words(text[:160], limit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _head_topic_words(head: str, limit: int) -> tuple[str, ...]:
+    # Memoised: chat prompts and RAG questions repeat across requests.
     words: list[str] = []
-    for raw in text[:160].split():
+    for raw in head.split():
         if len(raw) > 3:
             word = raw.strip(PUNCTUATION).lower()
             if len(word) > 3 and word.isalpha() and word not in STOPWORDS and word not in words:
@@ -90,21 +105,45 @@ def _topic_words(text: str, limit: int = 4) -> tuple[str, ...]:
     return tuple(words)
 
 
+def _sentence_around(context: str, at: int, after: int) -> str:
+    """The sentence holding ``context[at:after]``: from the last ". ", "] " or line start
+    before it to the next ". " or line end after it."""
+    # Each search stops at the nearer bound: a line start or "] " matters only when it comes
+    # after the previous ". ", and a line end only when it comes before the next one.
+    dot = context.rfind(". ", 0, at)
+    low = max(dot, 0)
+    start = max(dot, context.rfind("] ", low, at), context.rfind("\n", low, at)) + 1
+    end = context.find(". ", after)
+    end = len(context) if end < 0 else end
+    newline = context.find("\n", after, end)
+    return context[start : end if newline < 0 else newline]
+
+
+def _may_overlap(context: str, wanted: set[str], at: int, after: int) -> bool:
+    """Whether a wanted word occurs, lower-cased, between the ". " before ``at`` and the one
+    after ``after``: a cheap test that holds for every sentence sharing a word with them."""
+    low = context.rfind(". ", 0, at) + 1
+    high = context.find(". ", after)
+    window = context[low : high if high >= 0 else len(context)].lower()
+    for word in wanted:  # noqa: SIM110 - a loop: any() over a generator costs more here
+        if word in window:
+            return True
+    return False
+
+
 def _best_sentence_value(context: str, name: str, wanted: set[str]) -> str | None:
     """The value in the sentence that names product ``name`` and shares most question words."""
     best: tuple[int, str] | None = None
+    # Most sentences naming the product are about another attribute: a word test on the text
+    # around the name skips them (for ASCII text, where lower-casing maps char to char).
+    prefilter = context.isascii()
     at = context.find(name)
     while at >= 0:
         after = at + len(name)
-        if after >= len(context) or not context[after].isalnum():
-            # A sentence never spans a line, so only the line's own text is searched back.
-            line = context.rfind("\n", 0, at) + 1
-            start = max(context.rfind(". ", line, at), context.rfind("] ", line, at), line - 1) + 1
-            end = context.find(". ", after)
-            newline = context.find("\n", after)
-            end = len(context) if end < 0 else end
-            end = end if newline < 0 else min(end, newline)
-            sentence = context[start:end]
+        if (after >= len(context) or not context[after].isalnum()) and (
+            not prefilter or _may_overlap(context, wanted, at, after)
+        ):
+            sentence = _sentence_around(context, at, after)
             overlap = len(wanted.intersection(words_of(sentence)))
             if overlap and (best is None or overlap > best[0]):
                 values = VALUE_RE.findall(sentence)
@@ -114,9 +153,21 @@ def _best_sentence_value(context: str, name: str, wanted: set[str]) -> str | Non
     return best[1] if best else None
 
 
+def _question_at(user: str) -> tuple[int, str]:
+    """Position and text of the last question marker in ``user`` ((-1, "") when none)."""
+    # Every marker starts with a newline, so only line starts are candidates, last first.
+    at = user.rfind("\n")
+    while at >= 0:
+        for marker in QUESTION_MARKERS:
+            if user.startswith(marker, at):
+                return at, marker
+        at = user.rfind("\n", 0, at)
+    return -1, ""
+
+
 def _read_rag(user: str) -> tuple[str | None, str]:
     """(answer value or None, question) from a context-plus-question message."""
-    at, marker = max((user.rfind(m), m) for m in QUESTION_MARKERS)
+    at, marker = _question_at(user)
     if at < 0:
         return None, ""
     end = user.find("\n", at + len(marker))
@@ -188,12 +239,45 @@ def _read_agent(
 
 
 def _offered_tools(tools: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    if not tools:
+        return _NO_TOOLS
     names = set()
     for tool in tools:
         fn = tool.get("function") if isinstance(tool, Mapping) else None
         if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
             names.add(fn["name"])
     return frozenset(names)
+
+
+class _TopicWords(Sequence[str]):
+    """:func:`_topic_words` of a text, worked out on first use: most replies (JSON, a stated
+    answer) never read them."""
+
+    __slots__ = ("_source", "_words")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._words: tuple[str, ...] | None = None
+
+    def _get(self) -> tuple[str, ...]:
+        if self._words is None:
+            self._words = _topic_words(self._source)
+        return self._words
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        return self._get()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
 
 
 def read_conversation(
@@ -206,6 +290,24 @@ def read_conversation(
     >>> read_conversation(task.messages, task.tools).answer  # doctest: +SKIP
     'billing'
     """
+    kind, answer, wants_json, keys, tool_call, topic_source = _read(messages, tools)
+    return _new_reading(kind, answer, wants_json, keys, tool_call, _topic_words(topic_source))
+
+
+def read_for_reply(
+    messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]] = ()
+) -> Reading:
+    """:func:`read_conversation` for the fake model's reply (hot path): the same reading, but
+    ``topic_words`` is a sequence worked out only if the reply reads it."""
+    kind, answer, wants_json, keys, tool_call, topic_source = _read(messages, tools)
+    topics = cast("tuple[str, ...]", _TopicWords(topic_source))
+    return _new_reading(kind, answer, wants_json, keys, tool_call, topics)
+
+
+def _read(
+    messages: Sequence[Mapping[str, Any]], tools: Sequence[Mapping[str, Any]]
+) -> tuple[TaskKind | None, Any, bool, tuple[str, ...], ToolCall | None, str]:
+    """The reading's fields, with the text its topic words come from instead of the words."""
     system_parts: list[str] = []
     last_user = -1
     if not all(type(m) is dict for m in messages):
@@ -226,7 +328,7 @@ def read_conversation(
     answer: Any = None
     tool_call: ToolCall | None = None
     topic_source = user
-    if offered & TOOL_NAMES or any(m.get("role") == "tool" for m in after_user):
+    if offered & TOOL_NAMES or (after_user and any(m.get("role") == "tool" for m in after_user)):
         kind = "agent"
         answer, tool_call = _read_agent(after_user, user, offered & TOOL_NAMES)
     elif header := HEADER_RE.match(user):
@@ -238,4 +340,4 @@ def read_conversation(
             answer = read_classify(body)
         else:
             answer, topic_source = _read_rag(user)
-    return Reading(kind, answer, wants_json, keys, tool_call, _topic_words(topic_source))
+    return kind, answer, wants_json, keys, tool_call, topic_source

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from fake_provider.config import PROVIDER_FAULT_KINDS, Fault
 
@@ -50,6 +51,17 @@ class _Entry:
     salt: int
 
 
+class _Window(NamedTuple):
+    """A provider-side fault with its window precomputed (``hits`` reads it per request)."""
+
+    start_s: float
+    end_s: float
+    ramp_s: float
+    fraction: float
+    fault: Fault
+    salt: int
+
+
 class Timeline:
     """The provider-side faults of a run, queried per request.
 
@@ -59,11 +71,12 @@ class Timeline:
         hits = timeline.hits(t_s=130.0, model="gpt-4o-mini", api_key="sk-1", key=123)
     """
 
-    __slots__ = ("_entries", "_seed")
+    __slots__ = ("_entries", "_seed", "_windows")
 
     def __init__(self, faults: Iterable[Fault], seed: int) -> None:
         self._seed = seed
         self._entries: tuple[_Entry, ...] = ()
+        self._windows: tuple[_Window, ...] = ()
         self.replace(faults)
 
     @property
@@ -75,6 +88,13 @@ class Timeline:
         """Set a new timeline (admin API)."""
         ordered = sorted(faults, key=lambda f: (f.start_s, f.id))
         self._entries = tuple(_Entry(f, stable_hash64(self._seed, "fault", f.id)) for f in ordered)
+        self._windows = tuple(
+            _Window(
+                e.fault.start_s, e.fault.end_s, e.fault.ramp_s, e.fault.fraction, e.fault, e.salt
+            )
+            for e in self._entries
+            if e.fault.kind in PROVIDER_FAULT_KINDS
+        )
 
     def add(self, fault: Fault) -> None:
         """Add one fault, replacing any with the same id."""
@@ -100,23 +120,25 @@ class Timeline:
         so a whole session loops or none of it does.
         """
         out: list[Fault] = []
-        for entry in self._entries:
-            fault = entry.fault
-            if fault.start_s > t_s:
+        # fault_fraction_at inlined over the precomputed windows, which keep start order.
+        for start_s, end_s, ramp_s, fraction, fault, salt in self._windows:
+            if start_s > t_s:
                 break
-            if t_s >= fault.end_s or fault.kind not in PROVIDER_FAULT_KINDS:
+            if t_s >= end_s:
                 continue
             if fault.model is not None and fault.model != model:
                 continue
             if fault.api_key is not None and fault.api_key != api_key:
                 continue
-            share = fault_fraction_at(fault, t_s)
+            share = fraction
+            if ramp_s > 0 and t_s < start_s + ramp_s:
+                share = fraction * (t_s - start_s) / ramp_s
             if share >= 1.0:
                 out.append(fault)
                 continue
             if share <= 0.0:
                 continue  # a fault at fraction 0 hits nothing: skip the hash
             pick = session_key if fault.kind == "agent_loop" and session_key is not None else key
-            if unit_interval(mix64(pick ^ entry.salt)) < share:
+            if unit_interval(mix64(pick ^ salt)) < share:
                 out.append(fault)
         return out

@@ -4,15 +4,17 @@ Text splits into pieces the way byte-pair tokenizers pre-split it: a word of up 
 ASCII letters with its leading space, up to three digits, one other character, or a run
 of white space. English prose comes out near 3–4 characters a token, as with real models.
 
-Counting runs on every prompt, so :func:`count_tokens` gets the same number as
+Counting runs on every prompt and answer, so :func:`count_tokens` gets the same number as
 ``len(split_tokens(text))`` without making the pieces: it maps the text's bytes to
-character classes and counts run boundaries with C-level ``bytes`` operations.
+character-class bits, reads them as one integer, and finds run boundaries with a few
+shifts, masks and bit counts over the whole text at once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
 
 _PIECE = re.compile(r" ?[A-Za-z]{1,10}| ?\d{1,3}| ?[^\sA-Za-z\d]|\s+")
 
@@ -48,30 +50,76 @@ def _table(marks: dict[str, bytes], default: bytes) -> bytes:
     return b"".join(marks.get(_byte_class(b), default) for b in range(256))
 
 
-# One translation per question asked of the text; ``b`` / ``n`` mark everything else.
-_LETTERS = _table({"letter": b"a"}, b"b")
-_DIGITS = _table({"digit": b"a"}, b"b")
-_OTHERS = _table({"other": b"o"}, b"b")
-_WHITE = _table({"space": b"s", "white": b"w"}, b"n")
-_LONG_WORD = b"a" * 11  # a letter run that needs more than one 10-letter piece
-_LONG_NUMBER = b"aaaa"  # a digit run that needs more than one 3-digit piece
+# Class bits of each byte of the text's translation, so one big integer holds them all and
+# a shift by 8 lines every byte up with its neighbour. Lanes: letter, digit, space, white
+# space (spaces too: both start and continue one white-space run), other character, and any
+# character that is not white space; continuation bytes get no bit.
+_LETTER, _DIGIT, _SPACE, _WHITE, _OTHER, _CHAR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+_CLASS_BITS = _table(
+    {
+        "letter": bytes((_LETTER | _CHAR,)),
+        "digit": bytes((_DIGIT | _CHAR,)),
+        "space": bytes((_SPACE | _WHITE,)),
+        "white": bytes((_WHITE,)),
+        "other": bytes((_OTHER | _CHAR,)),
+    },
+    b"\x00",
+)
+_LONG_WORD = bytes((_LETTER | _CHAR,)) * 11  # a letter run needing two 10-letter pieces
+_LONG_NUMBER = bytes((_DIGIT | _CHAR,)) * 4  # a digit run needing two 3-digit pieces
+_ASCII = bytes(range(0x80))
+#: Lane masks for texts up to this many bytes (longer ones build their own).
+_LANE_BYTES = 1 << 16
 
 
-def _extra_pieces(marked: bytes, run: bytes, size: int) -> int:
-    """Pieces beyond one per run, for runs of ``a`` longer than ``size``."""
+def _lane(bits: int, size: int) -> int:
+    """``bits`` repeated in each of ``size`` bytes, as an integer."""
+    return int.from_bytes(bytes((bits,)) * size, "little")
+
+
+_RUNS_LANES = _lane(_LETTER | _DIGIT | _WHITE, _LANE_BYTES)
+_OTHER_LANES = _lane(_OTHER, _LANE_BYTES)
+_SPACE_LANES = _lane(_SPACE, _LANE_BYTES)
+
+
+def _special_char_in(raw: bytes) -> bool:
+    """Whether a non-ASCII character of the UTF-8 ``raw`` is a digit or white space to
+    ``_PIECE``; only the non-ASCII characters are decoded and looked at."""
+    rest = raw.translate(None, _ASCII).decode()
+    return any(ch.isdecimal() or ch.isspace() for ch in set(rest))
+
+
+def _run_starts(marks: bytes) -> int:
+    """Pieces of a text with class bits ``marks``, counting each letter and digit run once:
+    a piece starts at each letter, digit or white-space run and at each other character,
+    except that a lone space joins the piece after it."""
+    classes = int.from_bytes(marks, "little")
+    runs, others, spaces = _RUNS_LANES, _OTHER_LANES, _SPACE_LANES
+    if len(marks) > _LANE_BYTES:
+        size = len(marks)
+        runs, others, spaces = (_lane(b, size) for b in (_LETTER | _DIGIT | _WHITE, _OTHER, _SPACE))
+    # Where a run starts: the byte has the class bit and the byte before does not.
+    starts = classes ^ (classes & (classes << 8))
+    pieces = (starts & runs) | (classes & others)
+    # A space that starts a white-space run (its white bit, shifted onto the space bit) with
+    # a character after it (the next byte's character bit, shifted onto the space bit).
+    joined = (starts >> 1) & classes & (classes >> 11) & spaces
+    return pieces.bit_count() - joined.bit_count()
+
+
+def _extra_pieces(marks: bytes, run: bytes, size: int) -> int:
+    """Pieces beyond one per run, in the runs of ``marks`` that start with ``run`` (more
+    than ``size`` bytes of one class); a run rarely goes on for more than a few bytes."""
     extra = 0
-    at = marked.find(run)
+    mark, limit = run[0], len(marks)
+    at = marks.find(run)
     while at >= 0:
-        end = marked.find(b"b", at)
-        end = len(marked) if end < 0 else end
+        end = at + len(run)
+        while end < limit and marks[end] == mark:
+            end += 1
         extra += (end - at - 1) // size
-        at = marked.find(run, end)
+        at = marks.find(run, end)
     return extra
-
-
-def _special_char_in(text: str) -> bool:
-    """Whether a non-ASCII character of ``text`` is a digit or white space to ``_PIECE``."""
-    return any(ch > "\x7f" and (ch.isdecimal() or ch.isspace()) for ch in set(text))
 
 
 def count_tokens(text: str) -> int:
@@ -83,22 +131,60 @@ def count_tokens(text: str) -> int:
     """
     if not text:
         return 0
-    if not text.isascii() and _special_char_in(text):
-        return len(_PIECE.findall(text))
     raw = text.encode()
-    n = raw.translate(_OTHERS).count(b"o")
-    marked = raw.translate(_LETTERS)
-    n += marked.count(b"ba") + (marked[0] == 0x61)
-    if _LONG_WORD in marked:
-        n += _extra_pieces(marked, _LONG_WORD, 10)
-    marked = raw.translate(_DIGITS)
-    n += marked.count(b"ba") + (marked[0] == 0x61)
-    if _LONG_NUMBER in marked:
-        n += _extra_pieces(marked, _LONG_NUMBER, 3)
-    marked = raw.translate(_WHITE)
-    runs = marked.count(b"ns") + marked.count(b"nw") + (marked[0] != 0x6E)
-    joined = marked.count(b"sn") - marked.count(b"ssn") - marked.count(b"wsn")
-    return n + runs - joined
+    if not text.isascii() and _special_char_in(raw):
+        return len(_PIECE.findall(text))
+    marks = raw.translate(_CLASS_BITS)
+    return (
+        _run_starts(marks)
+        + _extra_pieces(marks, _LONG_WORD, 10)
+        + _extra_pieces(marks, _LONG_NUMBER, 3)
+    )
+
+
+class TokenPieces(Sequence[str]):
+    """The token pieces of ``text``, split on first read: ``len()`` alone only counts them.
+
+    Most answers are sent whole and need just their token count; splitting is for streams
+    and ``max_tokens`` cuts.
+
+    Example::
+
+        pieces = TokenPieces("Hello world")
+        len(pieces)  # 2, without splitting
+        pieces[1]  # " world"
+    """
+
+    __slots__ = ("_count", "_pieces", "text")
+
+    def __init__(self, text: str, count: int = -1) -> None:
+        """``count``, when known (>= 0), must be ``count_tokens(text)``."""
+        self.text = text
+        self._count = count
+        self._pieces: tuple[str, ...] | None = None
+
+    def __len__(self) -> int:
+        if self._count < 0:
+            pieces = self._pieces
+            self._count = count_tokens(self.text) if pieces is None else len(pieces)
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        return self._split()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._split())
+
+    def _split(self) -> tuple[str, ...]:
+        if self._pieces is None:
+            self._pieces = tuple(split_tokens(self.text))
+        return self._pieces
 
 
 class TokenCounter:
