@@ -186,6 +186,8 @@ def _choose_tool_call(
     rng: random.Random,
 ) -> dict[str, Any] | None:
     """The tool call this turn makes, or None when the model answers instead."""
+    if not req.tools:
+        return None
     tools = {t["function"]["name"]: t["function"] for t in req.tools}
     if not tools or req.tool_choice == "none" or profile.tool_policy == "never":
         return None

@@ -52,9 +52,11 @@ def _text(content: Any) -> str:
 
 def _keys_in(text: str) -> tuple[str, ...]:
     """Key names listed after "keys:"/"fields:" ("with keys: a, b and c")."""
-    lower = text.lower() if text.isascii() else text  # one fast pass for ASCII text
-    if "key" not in lower and "field" not in lower and text is not lower:
-        return ()  # no casing of either word
+    if text.isascii():
+        # One lower-casing pass settles most messages, which name neither word in any case.
+        lower = text.lower()
+        if "key" not in lower and "field" not in lower:
+            return ()
     if not ("key" in text or "field" in text or "Key" in text or "Field" in text
             or "KEY" in text or "FIELD" in text):  # fmt: skip
         return ()
