@@ -7,11 +7,12 @@ memo of system-prompt facts, and no parsing beyond small tool results.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast, overload
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import orjson
 
+from fake_provider.lazy import LazyStrings
 from fake_provider.record_builder import record_builder
 from fake_provider.task_extract import read_classify, read_extract
 from fake_provider.task_patterns import (
@@ -251,35 +252,18 @@ def _offered_tools(tools: Sequence[Mapping[str, Any]]) -> frozenset[str]:
     return frozenset(names)
 
 
-class _TopicWords(Sequence[str]):
+class _TopicWords(LazyStrings):
     """:func:`_topic_words` of a text, worked out on first use: most replies (JSON, a stated
     answer) never read them."""
 
-    __slots__ = ("_source", "_words")
+    __slots__ = ("_source",)
 
     def __init__(self, source: str) -> None:
         self._source = source
-        self._words: tuple[str, ...] | None = None
+        self._items = None
 
-    def _get(self) -> tuple[str, ...]:
-        if self._words is None:
-            self._words = _topic_words(self._source)
-        return self._words
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        return self._get()[index]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._get())
+    def _work_out(self) -> tuple[str, ...]:
+        return _topic_words(self._source)
 
 
 def read_conversation(

@@ -13,8 +13,9 @@ shifts, masks and bit counts over the whole text at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from collections.abc import Iterable
+
+from fake_provider.lazy import LazyStrings
 
 _PIECE = re.compile(r" ?[A-Za-z]{1,10}| ?\d{1,3}| ?[^\sA-Za-z\d]|\s+")
 
@@ -142,7 +143,7 @@ def count_tokens(text: str) -> int:
     )
 
 
-class TokenPieces(Sequence[str]):
+class TokenPieces(LazyStrings):
     """The token pieces of ``text``, split on first read: ``len()`` alone only counts them.
 
     Most answers are sent whole and need just their token count; splitting is for streams
@@ -155,36 +156,22 @@ class TokenPieces(Sequence[str]):
         pieces[1]  # " world"
     """
 
-    __slots__ = ("_count", "_pieces", "text")
+    __slots__ = ("_count", "text")
 
     def __init__(self, text: str, count: int = -1) -> None:
         """``count``, when known (>= 0), must be ``count_tokens(text)``."""
         self.text = text
         self._count = count
-        self._pieces: tuple[str, ...] | None = None
+        self._items = None
 
     def __len__(self) -> int:
         if self._count < 0:
-            pieces = self._pieces
+            pieces = self._items
             self._count = count_tokens(self.text) if pieces is None else len(pieces)
         return self._count
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        return self._split()[index]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._split())
-
-    def _split(self) -> tuple[str, ...]:
-        if self._pieces is None:
-            self._pieces = tuple(split_tokens(self.text))
-        return self._pieces
+    def _work_out(self) -> tuple[str, ...]:
+        return tuple(split_tokens(self.text))
 
 
 class TokenCounter:
