@@ -9,14 +9,14 @@ truth and metrics are recorded exactly once.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
 
 from fake_provider.provider_metrics import ProviderMetrics
-from fake_provider.records import ResponsePlan
+from fake_provider.records import ResponsePlan, TruthRecord
 from fake_provider.stream_chunks import StreamChunks
 from fake_provider.truthlog import TruthLog
 from fake_provider.wire import DEFERRED, Deferred, Exchange, Pacer, Response, json_response
@@ -51,58 +51,55 @@ def answer_now(plan: ResponsePlan, rec: Recorders) -> Response:
 
 def deliver(plan: ResponsePlan, exchange: Exchange, arrived: float, rec: Recorders) -> Deferred:
     """Take the exchange over and send ``plan`` on time; its delays count from ``arrived``
-    (loop time)."""
+    (``time.monotonic()``, as :attr:`Request.arrived`)."""
     if plan.streaming:
-        _Stream(plan, exchange, arrived, rec).start()
+        _Stream(plan.truth, exchange, arrived, rec).start(plan)
     else:
-        _Delayed(plan, exchange, arrived, rec).start()
+        _Delayed(plan.truth, exchange, arrived, rec).start(plan)
     return DEFERRED
-
-
-def abandoned(plan: ResponsePlan) -> ResponsePlan:
-    """The same plan, its truth marked as dropped by the client (status 499)."""
-    truth = dataclasses.replace(plan.truth, status=499, error_code="client_closed")
-    return dataclasses.replace(plan, truth=truth)
 
 
 class _Delivery:
     """Bookkeeping shared by the timed renderings: record once, notice the client leaving."""
 
-    __slots__ = ("_arrived", "_exchange", "_plan", "_rec", "_recorded")
+    __slots__ = ("_arrived", "_exchange", "_rec", "_truth")
 
-    def __init__(self, plan: ResponsePlan, exchange: Exchange, arrived: float, rec: Recorders):
-        self._plan = plan
+    def __init__(self, truth: TruthRecord, exchange: Exchange, arrived: float, rec: Recorders):
+        #: The truth to record, until it has been recorded.
+        self._truth: TruthRecord | None = truth
         self._exchange = exchange
         self._arrived = arrived
         self._rec = rec
-        self._recorded = False
-        rec.metrics.started(plan.truth.model)
+        rec.metrics.started(truth.model)
         exchange.on_lost = self._lost
 
-    def _record(self, outcome: ResponsePlan) -> None:
-        if not self._recorded:
-            self._recorded = True
-            self._rec.metrics.finished(outcome)
-            self._rec.truth.append(outcome.truth)
+    def _record(self, abandoned: bool = False) -> None:
+        truth = self._truth
+        if truth is not None:
+            self._truth = None
+            if abandoned:
+                truth = truth.abandoned()
+            self._rec.metrics.finished(truth)
+            self._rec.truth.append(truth)
 
     def _lost(self) -> None:
-        self._record(abandoned(self._plan))
+        self._record(abandoned=True)
 
 
 class _Delayed(_Delivery):
     """A whole answer after ``delay_s``, a hang ended by a 504, or a body cut in half."""
 
-    __slots__ = ("_timer",)
+    __slots__ = ("_plan", "_timer")
 
-    def start(self) -> None:
-        plan = self._plan
+    def start(self, plan: ResponsePlan) -> None:
+        self._plan = plan
         wait = plan.hang_s if plan.hang_s is not None else plan.delay_s
-        due = self._arrived + wait
-        if due <= self._rec.loop.time():
+        left = self._arrived + wait - time.monotonic()
+        if left <= 0.0:
             self._timer = None
             self._send()
         else:
-            self._timer = self._rec.loop.call_at(due, self._send)
+            self._timer = self._rec.loop.call_later(left, self._send)
 
     def _lost(self) -> None:
         if self._timer is not None:
@@ -123,53 +120,78 @@ class _Delayed(_Delivery):
             exchange.send_truncated(Response(plan.status, body, plan.headers), len(body) // 2)
         else:
             exchange.send(Response(plan.status, orjson.dumps(plan.body), plan.headers))
-        self._record(plan)
+        self._record()
 
 
 class _Stream(_Delivery):
-    """SSE chunks at their planned offsets, written by the pacer."""
+    """SSE chunks at their planned offsets, written by the pacer.
 
-    __slots__ = ("_encode", "_next", "_stop")
+    The wire bytes are worked out when the stream starts: one framed write per distinct
+    planned offset (chunks planned for the same moment go out together), so that each turn
+    of the pacer costs a lookup and a ``write``. The plan is not kept: bytes and floats are
+    not tracked by the garbage collector, so hundreds of open streams add little to its
+    pauses, which would delay every stream's next chunk.
+    """
 
-    def start(self) -> None:
-        plan = self._plan
-        chunks = plan.chunks
-        assert chunks is not None  # a stream plan has chunks
-        if isinstance(chunks, StreamChunks):
-            self._encode: Callable[[int], bytes] = chunks.encoded
-        else:
-            self._encode = lambda i: orjson.dumps(chunks[i])
+    __slots__ = ("_cut", "_dues", "_frames", "_next")
+
+    def start(self, plan: ResponsePlan) -> None:
+        exchange = self._exchange
+        exchange.start_chunked(plan.status, (*plan.headers, *_SSE_HEADERS), _SSE)
+        self._dues, self._frames = _writes(plan, exchange)
+        self._cut = plan.cut_after is not None
         self._next = 0
-        self._stop = len(plan.chunks or ()) if plan.cut_after is None else plan.cut_after
-        self._exchange.start_chunked(plan.status, (*plan.headers, *_SSE_HEADERS), _SSE)
-        offsets = plan.chunk_offsets_s
-        first = self._arrived + (offsets[0] if offsets and self._stop else 0.0)
-        self._rec.pacer.add(first, self)
+        self._rec.pacer.add(self._arrived + self._dues[0], self)
 
     def step(self, horizon: float) -> float | None:
-        """Send every chunk due by ``horizon``; the next due time, None when done."""
-        plan, exchange = self._plan, self._exchange
+        """Send every write due by ``horizon``; the next due time, None when done."""
+        exchange = self._exchange
         if not exchange.open:
             return None  # the client left: on_lost recorded it
-        offsets, malformed_at = plan.chunk_offsets_s, plan.malformed_at
-        start, i, stop, encode = self._arrived, self._next, self._stop, self._encode
-        parts = []
-        while i < stop and start + offsets[i] <= horizon:
-            data = encode(i)
-            if i == malformed_at:
-                data = data[: len(data) // 2]
-            parts.append(b"data: " + data + b"\n\n")
-            i += 1
-        self._next = i
-        if i < stop:
-            exchange.write_chunk(b"".join(parts))
-            return start + offsets[i]
-        if plan.cut_after is not None:
-            exchange.write_chunk(b"".join(parts))
+        i, dues, frames, start = self._next, self._dues, self._frames, self._arrived
+        stop = len(frames)
+        j = i + 1
+        while j < stop and start + dues[j] <= horizon:
+            j += 1
+        framed = frames[i] if j == i + 1 else b"".join(frames[i:j])
+        self._next = j
+        if j < stop:
+            exchange.write_framed(framed)
+            return start + dues[j]
+        if self._cut:
+            exchange.write_framed(framed)
             exchange.abort()
         else:
-            parts.append(_DONE)
-            exchange.write_chunk(b"".join(parts))
-            exchange.end_chunked()
-        self._record(plan)
+            exchange.end_chunked(framed)
+        self._record()
         return None
+
+
+def _writes(plan: ResponsePlan, exchange: Exchange) -> tuple[list[float], list[bytes]]:
+    """A stream's writes: their offsets from arrival and their framed bytes. A stream cut
+    before its first chunk has one empty write at once (then the cut)."""
+    chunks = plan.chunks
+    assert chunks is not None  # a stream plan has chunks
+    if isinstance(chunks, StreamChunks):
+        encode: Callable[[int], bytes] = chunks.encoded
+    else:
+        encode = lambda i: orjson.dumps(chunks[i])  # noqa: E731
+    offsets, malformed_at = plan.chunk_offsets_s, plan.malformed_at
+    stop = len(chunks) if plan.cut_after is None else plan.cut_after
+    dues: list[float] = []
+    groups: list[list[bytes]] = []
+    for i in range(stop):
+        data = encode(i)
+        if i == malformed_at:
+            data = data[: len(data) // 2]
+        if dues and offsets[i] == dues[-1]:
+            groups[-1].append(b"data: " + data + b"\n\n")
+        else:
+            dues.append(offsets[i])
+            groups.append([b"data: " + data + b"\n\n"])
+    if not groups:
+        dues.append(0.0)
+        groups.append([])
+    if plan.cut_after is None:
+        groups[-1].append(_DONE)
+    return dues, [exchange.frame(b"".join(group)) for group in groups]

@@ -116,13 +116,13 @@ class ProviderMetrics:
         if key not in self.waiting.values:
             self.waiting.values[key] = 0.0
 
-    def finished(self, plan: ResponsePlan) -> None:
-        """A request's answer was rendered (or abandoned)."""
-        series = self._series(plan.truth.model)
+    def finished(self, truth: TruthRecord) -> None:
+        """A request's answer was rendered (or abandoned), as ``truth`` says."""
+        series = self._series(truth.model)
         running = self.running.values
         if series.key in running:
             running[series.key] = max(0.0, running[series.key] - 1)
-        self._count(plan.truth, series)
+        self._count(truth, series)
 
     def answered(self, plan: ResponsePlan) -> None:
         """A request answered at once: :meth:`started` then :meth:`finished`, in one step."""

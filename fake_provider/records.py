@@ -50,6 +50,10 @@ class TruthRecord:
         out["schema_version"] = TRUTH_SCHEMA_VERSION
         return out
 
+    def abandoned(self) -> TruthRecord:
+        """This truth for an answer the client stopped waiting for: status 499."""
+        return dataclasses.replace(self, status=499, error_code="client_closed")
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TruthRecord:
         """Inverse of :meth:`to_json` (ignores unknown keys from newer versions; a missing

@@ -1,9 +1,10 @@
 """One request's answer on its connection: whole, chunked (SSE), cut short, or abandoned.
 
 A handler that answers at once returns a :class:`~fake_provider.wire.messages.Response`;
-one that answers later keeps the :class:`Exchange` and calls :meth:`Exchange.send` or the
-chunked trio (:meth:`start_chunked`, :meth:`write_chunk`, :meth:`end_chunked`) when the time
-comes. :attr:`Exchange.on_lost` runs once if the client leaves before the answer is done.
+one that answers later keeps the :class:`Exchange` and calls :meth:`Exchange.send`, or
+:meth:`start_chunked` and then :meth:`write_framed` and :meth:`end_chunked` with pieces
+framed by :meth:`frame`, when the time comes. :attr:`Exchange.on_lost` runs once if the
+client leaves before the answer is done.
 """
 
 from __future__ import annotations
@@ -81,21 +82,25 @@ class Exchange:
         )
         self._link.write(head)
 
-    def write_chunk(self, data: bytes) -> None:
-        """Send one piece of a chunked body (empty pieces are skipped)."""
-        if self.done or not data:
-            return
-        if self._chunked:
-            self._link.write(b"%x\r\n%b\r\n" % (len(data), data))
-        else:
-            self._link.write(data)
+    def frame(self, data: bytes) -> bytes:
+        """``data`` as one piece of this answer's body on the wire (a chunk, under HTTP/1.1),
+        ready for :meth:`write_framed` or :meth:`end_chunked`."""
+        return b"%x\r\n%b\r\n" % (len(data), data) if self._chunked and data else data
 
-    def end_chunked(self) -> None:
-        """End a chunked body and finish the exchange."""
+    def write_framed(self, framed: bytes) -> None:
+        """Send pieces already framed by :meth:`frame`."""
+        if not self.done and framed:
+            self._link.write(framed)
+
+    def end_chunked(self, framed: bytes = b"") -> None:
+        """Send ``framed`` (from :meth:`frame`) and the end of the chunked body in one write,
+        and finish the exchange."""
         if self.done:
             return
         if self._chunked:
-            self._link.write(b"0\r\n\r\n")
+            framed += b"0\r\n\r\n"
+        if framed:
+            self._link.write(framed)
         self._finish()
 
     def send_truncated(self, response: Response, sent_bytes: int) -> None:

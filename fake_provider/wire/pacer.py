@@ -1,17 +1,21 @@
 """Many paced writers driven by one timer: the streams' clock.
 
 A task or timer per stream costs a wake-up per chunk; at hundreds of streams those
-wake-ups, not the bytes, are what falls behind. The pacer keeps every stream's next due
-time in one heap, wakes once for the earliest, and lets each stream that is due (within
-``slack_s``) write everything it owes in one go.
+wake-ups, not the bytes, are what falls behind. The pacer files every stream under the
+tick (``tick_s``, rounded up) of its next due time, wakes once for the earliest tick, and
+lets each stream filed there write everything it owes in one go. Filing a stream is a dict
+lookup and an append; only a tick that has no streams yet goes on the heap, so the cost per
+chunk does not grow with the number of streams.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
-import itertools
 import logging
+import math
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger("fake_provider.wire")
@@ -21,65 +25,115 @@ class Paced(Protocol):
     """Something that writes on a schedule."""
 
     def step(self, horizon: float) -> float | None:
-        """Write everything due by ``horizon`` (loop time); the next due time, or None
-        when finished (or abandoned)."""
+        """Write everything due by ``horizon`` (pacer clock time); the next due time, or
+        None when finished (or abandoned)."""
         ...
 
 
 class Pacer:
-    """Runs :class:`Paced` jobs at their due times off a single loop timer."""
+    """Runs :class:`Paced` jobs at their due times off a single loop timer.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, slack_s: float = 0.0005) -> None:
+    Due times are read on ``clock`` (``time.monotonic``, whose resolution is finer than
+    uvloop's millisecond ``loop.time()``). A job runs no earlier than ``slack_s`` before its
+    due time and, when the loop keeps up, no later than ``tick_s`` after it; ``horizon``
+    tells it how far to go.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        tick_s: float = 0.001,
+        slack_s: float = 0.0005,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._loop = loop
+        self.clock = clock
+        self._tick_s = tick_s
         self._slack_s = slack_s
-        self._heap: list[tuple[float, int, Paced]] = []
-        self._order = itertools.count()
+        self._buckets: dict[int, list[Paced]] = {}
+        self._ticks: list[int] = []  # heap of the keys of _buckets
+        self._size = 0
         self._timer: asyncio.TimerHandle | None = None
-        self._timer_at = float("inf")
+        self._timer_tick: int | None = None
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return self._size
 
     def add(self, when: float, job: Paced) -> None:
-        """Run ``job`` at loop time ``when`` (and then whenever it says)."""
-        heapq.heappush(self._heap, (when, next(self._order), job))
-        if when < self._timer_at:
-            self._arm(when)
+        """Run ``job`` at ``when`` on :attr:`clock` (and then whenever it says)."""
+        tick = self._file(when, job)
+        if self._timer_tick is None or tick < self._timer_tick:
+            self._arm(tick)
+
+    def _file(self, when: float, job: Paced) -> int:
+        tick = math.ceil(when / self._tick_s)
+        self._size += 1
+        bucket = self._buckets.get(tick)
+        if bucket is None:
+            self._buckets[tick] = [job]
+            heapq.heappush(self._ticks, tick)
+        else:
+            bucket.append(job)
+        return tick
 
     def poll(self) -> None:
         """Run what is due now, between other work (the server calls this after each
         request it answers, so a burst of requests does not hold streams back)."""
-        heap = self._heap
-        if heap and heap[0][0] <= self._loop.time() + self._slack_s:
-            if self._timer is not None:
-                self._timer.cancel()
+        ticks = self._ticks
+        if ticks and ticks[0] * self._tick_s <= self.clock() + self._slack_s:
             self._fire()
 
     def close(self) -> None:
         """Forget every job and stop the timer."""
         if self._timer is not None:
             self._timer.cancel()
-        self._timer, self._timer_at = None, float("inf")
-        self._heap.clear()
+        self._timer, self._timer_tick = None, None
+        self._buckets.clear()
+        self._ticks.clear()
+        self._size = 0
 
-    def _arm(self, when: float) -> None:
+    def _arm(self, tick: int) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        self._timer_at = when
-        self._timer = self._loop.call_at(when, self._fire)
+        self._timer_tick = tick
+        wait = tick * self._tick_s - self._slack_s - self.clock()
+        # Whole milliseconds, rounded up: uvloop's timers count in milliseconds and run a
+        # timer due in under half of one at once, which would spin until the tick.
+        wait = math.ceil(wait * 1000.0) / 1000.0 if wait > 0.0 else 0.0
+        self._timer = self._loop.call_later(wait, self._fire)
 
     def _fire(self) -> None:
-        self._timer, self._timer_at = None, float("inf")
-        heap, push, pop, order = self._heap, heapq.heappush, heapq.heappop, self._order
-        horizon = self._loop.time() + self._slack_s
-        while heap and heap[0][0] <= horizon:
-            job = pop(heap)[2]
-            try:
-                due = job.step(horizon)
-            except Exception:  # one broken stream must not stop the others' clock
-                log.exception("paced writer failed")
-                continue
-            if due is not None:
-                push(heap, (due, next(order), job))
-        if heap:
-            self._arm(heap[0][0])
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_tick = None, None
+        ticks, buckets, tick_s = self._ticks, self._buckets, self._tick_s
+        horizon = self.clock() + self._slack_s
+        late: list[tuple[float, Paced]] = []
+        while ticks and ticks[0] * tick_s <= horizon:
+            jobs = buckets.pop(heapq.heappop(ticks))
+            self._size -= len(jobs)
+            for job in jobs:
+                try:
+                    due = job.step(horizon)
+                except Exception:  # one broken stream must not stop the others' clock
+                    log.exception("paced writer failed")
+                    continue
+                if due is None:
+                    continue
+                tick = math.ceil(due / tick_s)
+                if tick * tick_s <= horizon:
+                    # Due again at once (rounding, or a job that did not move on): it
+                    # waits for the next turn of the loop instead of spinning this one.
+                    late.append((due, job))
+                    continue
+                self._size += 1
+                bucket = buckets.get(tick)
+                if bucket is None:
+                    buckets[tick] = [job]
+                    heapq.heappush(ticks, tick)
+                else:
+                    bucket.append(job)
+        for due, job in late:
+            self._file(due, job)
+        if ticks:
+            self._arm(ticks[0])

@@ -10,7 +10,6 @@ records an abandoned answer.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import orjson
@@ -50,11 +49,6 @@ class Delivery:
         return self.reply.elapsed_s
 
 
-def abandoned(truth: TruthRecord) -> TruthRecord:
-    """The truth of an answer the client stopped waiting for (as ``server._abandoned``)."""
-    return dataclasses.replace(truth, status=499, error_code="client_closed")
-
-
 def _headers(plan: ResponsePlan, body_len: int | None = None) -> dict[str, str]:
     """Header names lower-cased, as the users hand them to the parsers."""
     out = {name.lower(): value for name, value in plan.headers}
@@ -65,7 +59,7 @@ def _headers(plan: ResponsePlan, body_len: int | None = None) -> dict[str, str]:
 
 def _timeout(plan: ResponsePlan, timeout_s: float) -> Delivery:
     """No answer head within the timeout: status 0, as the users report it."""
-    return Delivery(transport_failure("timeout", "timeout", timeout_s), abandoned(plan.truth))
+    return Delivery(transport_failure("timeout", "timeout", timeout_s), plan.truth.abandoned())
 
 
 def read_plan(plan: ResponsePlan, timeout_s: float) -> Delivery:
@@ -106,7 +100,7 @@ def _read_stream(plan: ResponsePlan, timeout_s: float) -> Delivery:
     for index, at_s in lines:
         if at_s - last_s > timeout_s:  # the socket read timed out waiting for this line
             reply = reader.reply(200, headers, last_s + timeout_s, ("timeout", "timeout"))
-            return Delivery(reply, abandoned(plan.truth))
+            return Delivery(reply, plan.truth.abandoned())
         if index < 0:
             line = _DONE
         else:
@@ -117,6 +111,6 @@ def _read_stream(plan: ResponsePlan, timeout_s: float) -> Delivery:
         reader.feed(line, at_s)
         last_s = at_s
         if at_s > timeout_s:  # the users stop reading a stream that outlives the timeout
-            truth = plan.truth if index == lines[-1][0] else abandoned(plan.truth)
+            truth = plan.truth if index == lines[-1][0] else plan.truth.abandoned()
             return Delivery(reader.reply(200, headers, at_s, ("timeout", "timeout")), truth)
     return Delivery(reader.reply(200, headers, last_s), plan.truth)

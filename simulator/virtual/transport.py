@@ -19,7 +19,7 @@ from fake_provider.plan_chat import plan_chat
 from fake_provider.records import ResponsePlan, TruthRecord
 from fake_provider.request import parse_chat_request, parse_json_object
 from fake_provider.state import ProviderState
-from simulator.virtual.render import abandoned, read_plan
+from simulator.virtual.render import read_plan
 from simulator.workloads.replies import Reply
 
 
@@ -70,7 +70,7 @@ class VirtualTransport:
         try:
             self._sleep(delivery.elapsed_s)
         except GreenletExit:  # the run ended mid-answer: the client hung up
-            self._record_truth(abandoned(plan.truth) if delivery.elapsed_s > 0 else plan.truth)
+            self._record_truth(plan.truth.abandoned() if delivery.elapsed_s > 0 else plan.truth)
             raise
         self._record_truth(delivery.truth)
         return delivery.reply
