@@ -3,14 +3,16 @@
 Pipelined requests wait in a queue (reading pauses when it grows long); a request whose
 body goes over the size limit is still read to its end, its bytes dropped, and handed to
 its handler marked ``too_large``; bytes that are not HTTP get a 400 and the connection
-closes. The handler runs synchronously when the request's last byte has arrived: bodies
-are small and read whole, so no task is created per request.
+closes. Bodies are small and read whole, so no task is created per request: a complete
+request is time-stamped as it is read, and its handler runs when the server gives the
+connection its turn (see :meth:`HttpServer.want_turn`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -50,7 +52,7 @@ class Connection(asyncio.Protocol):
         self._parser = httptools.HttpRequestParser(self)
         self._pending: deque[_Parsed | Response] = deque()
         self._active: Exchange | None = None
-        self._dispatching = False
+        self._queued = False  # waiting for a turn (see HttpServer.want_turn)
         self._reading_paused = False
         self._closed = False
         self._broken = False  # no more requests are read (bad bytes or an upgrade)
@@ -151,7 +153,7 @@ class Connection(asyncio.Protocol):
             query,
             self._headers,
             body,
-            self._loop.time(),
+            time.monotonic(),
             self._too_large,
         )
         parser = self._parser
@@ -219,16 +221,18 @@ class Connection(asyncio.Protocol):
         return self._active is None and not self._pending
 
     def _next(self) -> None:
-        """Answer queued requests in order while none is in progress."""
-        if self._dispatching:
-            return  # an outer call is already working through the queue
-        self._dispatching = True
-        try:
-            while self._active is None and self._pending and not self._closed:
-                self._dispatch(self._pending.popleft())
-        finally:
-            self._dispatching = False
+        """Ask the server for a turn when a request waits and none is in progress."""
+        if self._active is None and self._pending and not self._closed and not self._queued:
+            self._queued = True
+            self._server.want_turn(self)
         self._pace_reading()
+
+    def take_turn(self) -> None:
+        """Answer the next queued request (the server calls this in turn)."""
+        self._queued = False
+        if self._active is None and self._pending and not self._closed:
+            self._dispatch(self._pending.popleft())
+        self._next()
 
     def _pace_reading(self) -> None:
         transport = self._transport

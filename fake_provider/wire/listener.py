@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
+from collections import deque
 from collections.abc import Callable
 
+from fake_provider.wire.acceptor import Acceptor, listening_sockets
 from fake_provider.wire.connection import Connection
 from fake_provider.wire.messages import DateHeader
 from fake_provider.wire.pacer import Pacer
@@ -14,6 +15,8 @@ from fake_provider.wire.router import Router
 
 #: How often idle keep-alive connections are looked for.
 _SWEEP_S = 5.0
+#: Longest run of answering before the loop gets to read again.
+_TURNS_SLICE_S = 0.0005
 
 
 class HttpServer:
@@ -36,17 +39,45 @@ class HttpServer:
         self.date = DateHeader(wall)
         self.loop = asyncio.get_running_loop()
         self.connections: set[Connection] = set()
-        self._server: asyncio.AbstractServer | None = None
+        self._acceptor: Acceptor | None = None
+        self._turns: deque[Connection] = deque()
+        self._turns_handle: asyncio.Handle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
 
     async def start(self, host: str, port: int, backlog: int = 2048) -> tuple[str, int]:
         """Listen on ``host:port`` (0 picks a free port); the bound address."""
-        self._server = await self.loop.create_server(
-            lambda: Connection(self), host, port, backlog=backlog
-        )
+        sockets = listening_sockets(host, port, backlog)
+        self._acceptor = Acceptor(self.loop, sockets, lambda: Connection(self))
         self._sweeper = self.loop.call_later(_SWEEP_S, self._sweep)
-        bound = self._server.sockets[0].getsockname()
+        bound = sockets[0].getsockname()
         return str(bound[0]), int(bound[1])
+
+    def want_turn(self, conn: Connection) -> None:
+        """Give ``conn`` a turn to answer a request soon.
+
+        Requests are read (and time-stamped) as their bytes arrive, but answered in turns,
+        a slice of at most ``_TURNS_SLICE_S`` at a time: when a burst of requests arrives,
+        the loop goes back to reading (and stamping) the next ones between slices instead of
+        letting them wait in their sockets while every request before them is planned.
+        Streams are paced between answers, too. (Catching up a backlog in longer slices
+        measured worse: the requests read meanwhile are stamped late.)
+        """
+        self._turns.append(conn)
+        if self._turns_handle is None:
+            self._turns_handle = self.loop.call_soon(self._run_turns)
+
+    def _run_turns(self) -> None:
+        self._turns_handle = None
+        turns, pacer = self._turns, self.pacer
+        deadline = time.monotonic() + _TURNS_SLICE_S
+        while turns:
+            turns.popleft().take_turn()
+            if pacer is not None:
+                pacer.poll()
+            if time.monotonic() >= deadline:
+                break
+        if turns:
+            self._turns_handle = self.loop.call_soon(self._run_turns)
 
     def _sweep(self) -> None:
         """Close keep-alive connections idle for longer than ``keepalive_s``."""
@@ -61,8 +92,8 @@ class HttpServer:
         them (their exchanges count as abandoned)."""
         if self._sweeper is not None:
             self._sweeper.cancel()
-        if self._server is not None:
-            self._server.close()
+        if self._acceptor is not None:
+            await self._acceptor.close()
         deadline = self.loop.time() + grace_s
         while True:
             for conn in list(self.connections):
@@ -73,7 +104,4 @@ class HttpServer:
             await asyncio.sleep(0.02)
         for conn in list(self.connections):
             conn.shutdown()
-        if self._server is not None:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
         await asyncio.sleep(0)  # let the transports deliver connection_lost

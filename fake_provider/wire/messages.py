@@ -34,7 +34,8 @@ class Request:
     #: Header names lower-cased; a repeated header keeps its last value.
     headers: dict[str, str]
     body: bytes
-    #: Event-loop time at which the request's last byte arrived.
+    #: ``time.monotonic()`` when the request's last byte was read (uvloop's ``loop.time()``
+    #: counts whole milliseconds: too coarse to pace chunks by).
     arrived: float
     #: The body went over the limit: ``body`` is empty and the connection closes after.
     too_large: bool = False

@@ -1,5 +1,6 @@
 """The provider's own HTTP/1.1 layer, spoken to over raw sockets: keep-alive, pipelining,
-chunked uploads, HTTP/1.0, HEAD, Expect, bad bytes, and the pacer's order."""
+chunked uploads, HTTP/1.0, HEAD, Expect, bad bytes, accepting and answering bursts, and the
+pacer's order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import socket
 import time
 from pathlib import Path
 
-from fake_provider.wire import Pacer
+import pytest
+
+from fake_provider.wire import HttpServer, Pacer, Request, Response, Router
+from fake_provider.wire.exchange import Exchange
 from tests.support import fast_config, running_provider
 
 _CHAT = json.dumps(
@@ -189,7 +193,7 @@ def test_pacer_runs_jobs_in_due_order_and_survives_a_failing_one() -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         pacer = Pacer(loop)
-        t = loop.time()
+        t = pacer.clock()
         pacer.add(t + 0.03, Job("b", [t + 0.03, t + 0.05]))
         pacer.add(t + 0.01, Job("a", [t + 0.01, t + 0.04]))
         pacer.add(t + 0.02, Job("bad", [t + 0.02], fail=True))
@@ -246,3 +250,76 @@ def test_an_endless_request_head_is_refused() -> None:
             sock.sendall(b"X-Filler-%d: %b\r\n" % (i, b"y" * 1000))
         status, _, body = _Reader(sock).response()
     assert status == 400 and "over 65536 bytes" in json.loads(body)["error"]["message"]
+
+
+def test_pacer_does_not_spin_on_a_job_that_never_moves_on() -> None:
+    class Stuck:
+        steps = 0
+
+        def step(self, horizon: float) -> float | None:
+            self.steps += 1
+            return horizon - 1.0  # always overdue
+
+    async def main() -> tuple[int, int]:
+        pacer = Pacer(asyncio.get_running_loop())
+        stuck = Stuck()
+        pacer.add(pacer.clock(), stuck)
+        turns, end = 0, time.monotonic() + 0.05
+        while time.monotonic() < end:  # the loop must keep turning
+            await asyncio.sleep(0)
+            turns += 1
+        pacer.close()
+        return turns, stuck.steps
+
+    turns, steps = asyncio.run(main())
+    assert turns > 20 and 0 < steps <= turns + 1
+
+
+def test_a_burst_of_waiting_connections_is_accepted_at_once() -> None:
+    uvloop = pytest.importorskip("uvloop")  # libuv on its own accepts one per loop turn
+
+    async def main() -> int:
+        server = HttpServer(Router(), max_body_bytes=1000)
+        host, port = await server.start("127.0.0.1", 0)
+        # The kernel completes these handshakes before the server's loop runs again.
+        socks = [socket.create_connection((host, port)) for _ in range(60)]
+        for _ in range(8):
+            await asyncio.sleep(0)
+        accepted = len(server.connections)
+        for sock in socks:
+            sock.close()
+        await server.close(grace_s=0.1)
+        return accepted
+
+    assert uvloop.run(main()) == 60
+
+
+def test_requests_read_together_are_stamped_before_any_is_answered() -> None:
+    calls: list[tuple[float, float]] = []
+
+    def slow(request: Request, exchange: Exchange) -> Response:
+        started = time.monotonic()
+        while time.monotonic() < started + 0.003:  # planning that takes a while
+            pass
+        calls.append((request.arrived, started))
+        return Response(200, b"{}")
+
+    async def main() -> None:
+        router = Router()
+        router.add("GET", "/slow", slow)
+        server = HttpServer(router, max_body_bytes=1000)
+        host, port = await server.start("127.0.0.1", 0)
+        socks = [socket.create_connection((host, port)) for _ in range(8)]
+        for sock in socks:  # every request is in its socket before the server runs
+            sock.sendall(_request("GET", "/slow"))
+        answers = await asyncio.gather(
+            *(asyncio.to_thread(lambda s=sock: _Reader(s).response()) for sock in socks)
+        )
+        assert [a[0] for a in answers] == [200] * 8
+        for sock in socks:
+            sock.close()
+        await server.close(grace_s=0.1)
+
+    asyncio.run(main())
+    first_answer = min(started for _, started in calls)
+    assert all(arrived <= first_answer for arrived, _ in calls)
