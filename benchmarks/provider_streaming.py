@@ -4,12 +4,14 @@ The provider (``taskset -c 0``, ``latency_scale: 1``) serves a scenario-defined 
 a fixed TTFT and ``itl_ms=20`` without jitter, so every chunk's planned offset is known:
 role and first piece at TTFT, piece k at ``TTFT + (k-1)·ITL``, finish and ``[DONE]`` with the
 last piece. A raw-asyncio client on the other core (``taskset -c 1``, uvloop) keeps 500
-streams open, each a new connection, and timestamps every SSE event as it arrives.
+streams open and timestamps every SSE event as it arrives. Each stream runs on one of 500
+kept-alive connections, one stream after another, as the OpenAI SDK's and locust's pools
+do; ``--connections new`` opens a new connection per stream instead.
 
 Reported per server, over the streams that start after the warm-up and end inside the
 window: chunks/s, and the timing error of each chunk (arrival minus planned time), anchored
-at the moment the request was sent (what a client sees: includes queueing and planning) and
-at the arrival of the response head (the server's pacing alone). The baseline is a minimal
+at the moment the request was sent (what a client sees) and at the arrival of the response
+head. The baseline is a minimal
 aiohttp SSE handler sleeping to the same schedule, measured with the same client in the same
 run; the ratios compare the two. Target: provider p99 error under 5 ms.
 
@@ -72,34 +74,60 @@ def provider_config() -> dict[str, object]:
 
 
 @dataclass(slots=True)
-class _Stream(asyncio.Protocol):
-    """One SSE request on its own connection; records when each event arrives."""
+class _Stream:
+    """One SSE request: when it was sent and when each of its events arrived."""
 
-    request: bytes
-    done: asyncio.Future[None]
-    sent_at: float = 0.0
+    sent_at: float
     head_at: float | None = None
     status_ok: bool = False
     events: list[float] = field(default_factory=list)
-    _last: bytes = b""
+
+
+class _Client(asyncio.Protocol):
+    """One connection, carrying one stream at a time: a single stream when each stream has
+    its own connection (``Connection: close``), or one after another on a kept-alive
+    connection, as the OpenAI SDK's and locust's connection pools do."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.stream: _Stream | None = None
+        self.done: asyncio.Future[bool] | None = None
+        self.ready = asyncio.get_running_loop().create_future()
+        self._tail = b""
+
+    def send(self, request: bytes) -> asyncio.Future[bool]:
+        """Send ``request``; the future is True when its answer ended and the connection
+        can carry the next one."""
+        assert self.transport is not None
+        self.done = asyncio.get_running_loop().create_future()
+        self._tail = b""
+        self.stream = _Stream(time.perf_counter())
+        self.transport.write(request)
+        return self.done
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.sent_at = time.perf_counter()
-        transport.write(self.request)  # type: ignore[attr-defined]
+        self.transport = transport  # type: ignore[assignment]
+        self.ready.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
-        if self.head_at is None:
-            self.head_at = now
-            self.status_ok = data.startswith(b"HTTP/1.1 200")
+        stream = self.stream
+        if stream is None:
+            return
+        if stream.head_at is None:
+            stream.head_at = now
+            stream.status_ok = data.startswith(b"HTTP/1.1 200")
         # Events end with a blank line; JSON data and chunk framing never hold "\n\n".
-        found = (self._last + data).count(b"\n\n")
-        self.events.extend([now] * found)
-        self._last = data[-1:]
+        stream.events.extend([now] * (self._tail[-1:] + data).count(b"\n\n"))
+        self._tail = (self._tail + data)[-7:]
+        if self._tail == b"\r\n0\r\n\r\n" and self.done is not None:
+            self.done.set_result(True)  # the last chunk: the body is complete
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_result(None)
+        if not self.ready.done():
+            self.ready.set_result(None)
+        if self.done is not None and not self.done.done():
+            self.done.set_result(False)
 
 
 @dataclass(slots=True)
@@ -110,49 +138,70 @@ class _Window:
     failures: int = 0
     chunks: int = 0
 
+    def add(self, stream: _Stream) -> None:
+        """Count a finished stream's chunks in the window; keep it if it lies inside."""
+        self.chunks += sum(self.start <= t < self.end for t in stream.events)
+        if not stream.status_ok or len(stream.events) < 3:
+            self.failures += 1
+        elif stream.sent_at >= self.start and stream.events[-1] < self.end:
+            self.streams.append(stream)
 
-def _requests(n: int) -> list[bytes]:
+
+def _requests(n: int, keep_alive: bool) -> list[bytes]:
     out = []
     for body in task_bodies(n, seed=99, stream=True):
         data = orjson.dumps(body)
         head = (
             f"POST {_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-bench-1\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            "Connection: close\r\n\r\n"
+            + ("" if keep_alive else "Connection: close\r\n")
+            + "\r\n"
         )
         out.append(head.encode() + data)
     return out
 
 
 async def _worker(
-    port: int, requests: list[bytes], first: int, delay_s: float, window: _Window
-) -> None:
+    port: int, requests: list[bytes], first: int, delay_s: float, window: _Window,
+    keep_alive: bool,
+) -> None:  # fmt: skip
     loop = asyncio.get_running_loop()
     await asyncio.sleep(delay_s)
     i = first
+    client: _Client | None = None
     while time.perf_counter() < window.end:
-        proto = _Stream(requests[i % len(requests)], loop.create_future())
+        if client is None:
+            client = _Client()
+            try:
+                await loop.create_connection(lambda c=client: c, "127.0.0.1", port)  # type: ignore[misc]
+            except OSError:
+                window.failures += 1
+                client = None
+                continue
+        complete = await client.send(requests[i % len(requests)])
         i += 1
-        try:
-            await loop.create_connection(lambda p=proto: p, "127.0.0.1", port)  # type: ignore[misc]
-            await proto.done
-        except OSError:
-            window.failures += 1
-            continue
-        window.chunks += sum(window.start <= t < window.end for t in proto.events)
-        if not proto.status_ok or len(proto.events) < 3:
-            window.failures += 1
-        elif proto.sent_at >= window.start and proto.events[-1] < window.end:
-            window.streams.append(proto)
+        assert client.stream is not None
+        if complete:
+            window.add(client.stream)
+        else:
+            window.failures += 1  # the connection ended before the body did
+        if not (keep_alive and complete):
+            if client.transport is not None:
+                client.transport.close()
+            client = None
+    if client is not None and client.transport is not None:
+        client.transport.close()
 
 
-async def _drive(port: int, streams: int, warmup_s: float, seconds: float) -> _Window:
-    requests = _requests(2000)
+async def _drive(
+    port: int, streams: int, warmup_s: float, seconds: float, keep_alive: bool
+) -> _Window:
+    requests = _requests(2000, keep_alive)
     now = time.perf_counter()
     window = _Window(now + warmup_s, now + warmup_s + seconds)
     # Start the workers spread over one second, so that streams are not in lockstep.
     await asyncio.gather(
-        *(_worker(port, requests, i * 7, i / streams, window) for i in range(streams))
+        *(_worker(port, requests, i * 7, i / streams, window, keep_alive) for i in range(streams))
     )
     return window
 
@@ -195,13 +244,13 @@ def summarise(window: _Window, seconds: float, client_busy: float) -> dict[str, 
     }
 
 
-def client_main(port: int, streams: int, warmup_s: float, seconds: float) -> None:
+def client_main(port: int, streams: int, warmup_s: float, seconds: float, keep_alive: bool) -> None:
     """The client process: drive the streams, print one JSON summary line."""
     import uvloop
 
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     wall0 = time.perf_counter()
-    window = uvloop.run(_drive(port, streams, warmup_s, seconds))
+    window = uvloop.run(_drive(port, streams, warmup_s, seconds, keep_alive))
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     busy = (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime) / (
         time.perf_counter() - wall0
@@ -217,6 +266,7 @@ def run_client(url: str, args: argparse.Namespace) -> dict[str, float]:
     argv = pinned(CLIENT_CPU, python_server(
         str(Path(__file__).resolve()), "--client", str(port), "--streams", str(args.streams),
         "--warmup", str(args.warmup), "--duration", str(args.duration),
+        "--connections", args.connections,
     ))  # fmt: skip
     budget = args.warmup + args.duration + 120
     out = subprocess.run(argv, capture_output=True, text=True, timeout=budget, check=False)
@@ -284,10 +334,23 @@ def main() -> int:
         default=REPO,
         help="run the provider from this checkout (e.g. a worktree of an older commit)",
     )
+    parser.add_argument(
+        "--connections",
+        choices=("keep-alive", "new"),
+        default="keep-alive",
+        help="streams reuse their connection, as SDK and locust pools do (default), "
+        "or each opens a new one",
+    )
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client is not None:
-        client_main(args.client, args.streams, args.warmup, args.duration)
+        client_main(
+            args.client,
+            args.streams,
+            args.warmup,
+            args.duration,
+            args.connections == "keep-alive",
+        )
         return 0
     try:
         with tempfile.TemporaryDirectory(prefix="bench-streaming-") as tmp:
