@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from fake_provider.wire.connection import Connection
 from fake_provider.wire.messages import DateHeader
 from fake_provider.wire.pacer import Pacer
 from fake_provider.wire.router import Router
+
+log = logging.getLogger("fake_provider.wire")
 
 #: How often idle keep-alive connections are looked for.
 _SWEEP_S = 5.0
@@ -70,14 +73,21 @@ class HttpServer:
         self._turns_handle = None
         turns, pacer = self._turns, self.pacer
         deadline = time.monotonic() + _TURNS_SLICE_S
-        while turns:
-            turns.popleft().take_turn()
-            if pacer is not None:
-                pacer.poll()
-            if time.monotonic() >= deadline:
-                break
-        if turns:
-            self._turns_handle = self.loop.call_soon(self._run_turns)
+        try:
+            while turns:
+                conn = turns.popleft()
+                try:
+                    conn.take_turn()
+                except Exception:  # one broken answer must not stall every other client
+                    log.exception("answering a request failed; closing its connection")
+                    conn.abort()
+                if pacer is not None:
+                    pacer.poll()
+                if time.monotonic() >= deadline:
+                    break
+        finally:
+            if turns and self._turns_handle is None:
+                self._turns_handle = self.loop.call_soon(self._run_turns)
 
     def _sweep(self) -> None:
         """Close keep-alive connections idle for longer than ``keepalive_s``."""
