@@ -227,6 +227,11 @@ class Connection(asyncio.Protocol):
             self._server.want_turn(self)
         self._pace_reading()
 
+    def waiting_since(self) -> float:
+        """When the next queued request arrived (``time.monotonic()``; now if none)."""
+        item = self._pending[0] if self._pending else None
+        return item.request.arrived if isinstance(item, _Parsed) else time.monotonic()
+
     def take_turn(self) -> None:
         """Answer the next queued request (the server calls this in turn)."""
         self._queued = False
