@@ -21,7 +21,7 @@ _SWEEP_S = 5.0
 #: Longest run of answering before the loop gets to read again...
 _TURNS_SLICE_S = 0.0005
 #: ...unless the next request in line has waited longer than this.
-_TURNS_MAX_WAIT_S = 0.02
+_TURNS_MAX_WAIT_S = 0.1
 
 
 class HttpServer:

@@ -35,15 +35,16 @@ class Pacer:
 
     Due times are read on ``clock`` (``time.monotonic``, whose resolution is finer than
     uvloop's millisecond ``loop.time()``). A job runs no earlier than ``slack_s`` before its
-    due time and, when the loop keeps up, no later than ``tick_s`` after it; ``horizon``
-    tells it how far to go.
+    due time and, when the loop keeps up, no later than ``tick_s - slack_s`` plus one
+    millisecond (the timer's resolution) after it; ``horizon`` tells it how far to go. The
+    defaults centre the error on zero: within a millisecond either way.
     """
 
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         tick_s: float = 0.001,
-        slack_s: float = 0.0005,
+        slack_s: float = 0.001,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._loop = loop
