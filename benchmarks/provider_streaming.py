@@ -92,7 +92,6 @@ class _Client(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.stream: _Stream | None = None
         self.done: asyncio.Future[bool] | None = None
-        self.ready = asyncio.get_running_loop().create_future()
         self._tail = b""
 
     def send(self, request: bytes) -> asyncio.Future[bool]:
@@ -107,7 +106,6 @@ class _Client(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.ready.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
@@ -124,8 +122,6 @@ class _Client(asyncio.Protocol):
             self.done.set_result(True)  # the last chunk: the body is complete
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.ready.done():
-            self.ready.set_result(None)
         if self.done is not None and not self.done.done():
             self.done.set_result(False)
 

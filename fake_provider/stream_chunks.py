@@ -13,9 +13,9 @@ from fake_provider.model import Generation
 class StreamChunks(Sequence[Mapping[str, Any]]):
     """The SSE chunk objects of one stream: role, one per token piece, finish, usage if asked.
 
-    Each chunk is built when it is read, as the renderer sends it: hundreds of open streams
-    holding every chunk of their answer as dicts would make each garbage collection walk them
-    all, and those pauses delay every stream's next chunk.
+    Each chunk is built only when it is read: the HTTP renderer encodes them all once, when
+    the stream starts, through :meth:`encoded`, which splices each token piece into one frame
+    instead of building its dict; virtual time reads the dicts directly.
     """
 
     __slots__ = ("_base", "_call", "_field", "_finish", "_frame", "_pieces", "_usage")

@@ -53,29 +53,26 @@ class Pacer:
         self._slack_s = slack_s
         self._buckets: dict[int, list[Paced]] = {}
         self._ticks: list[int] = []  # heap of the keys of _buckets
-        self._size = 0
         self._timer: asyncio.TimerHandle | None = None
         self._timer_tick: int | None = None
 
     def __len__(self) -> int:
-        return self._size
+        return sum(map(len, self._buckets.values()))
 
     def add(self, when: float, job: Paced) -> None:
         """Run ``job`` at ``when`` on :attr:`clock` (and then whenever it says)."""
-        tick = self._file(when, job)
+        tick = math.ceil(when / self._tick_s)
+        self._file(tick, job)
         if self._timer_tick is None or tick < self._timer_tick:
             self._arm(tick)
 
-    def _file(self, when: float, job: Paced) -> int:
-        tick = math.ceil(when / self._tick_s)
-        self._size += 1
+    def _file(self, tick: int, job: Paced) -> None:
         bucket = self._buckets.get(tick)
         if bucket is None:
             self._buckets[tick] = [job]
             heapq.heappush(self._ticks, tick)
         else:
             bucket.append(job)
-        return tick
 
     def poll(self) -> None:
         """Run what is due now, between other work (the server calls this after each
@@ -91,7 +88,6 @@ class Pacer:
         self._timer, self._timer_tick = None, None
         self._buckets.clear()
         self._ticks.clear()
-        self._size = 0
 
     def _arm(self, tick: int) -> None:
         if self._timer is not None:
@@ -109,11 +105,9 @@ class Pacer:
         self._timer, self._timer_tick = None, None
         ticks, buckets, tick_s = self._ticks, self._buckets, self._tick_s
         horizon = self.clock() + self._slack_s
-        late: list[tuple[float, Paced]] = []
+        late: list[tuple[int, Paced]] = []
         while ticks and ticks[0] * tick_s <= horizon:
-            jobs = buckets.pop(heapq.heappop(ticks))
-            self._size -= len(jobs)
-            for job in jobs:
+            for job in buckets.pop(heapq.heappop(ticks)):
                 try:
                     due = job.step(horizon)
                 except Exception:  # one broken stream must not stop the others' clock
@@ -125,16 +119,10 @@ class Pacer:
                 if tick * tick_s <= horizon:
                     # Due again at once (rounding, or a job that did not move on): it
                     # waits for the next turn of the loop instead of spinning this one.
-                    late.append((due, job))
-                    continue
-                self._size += 1
-                bucket = buckets.get(tick)
-                if bucket is None:
-                    buckets[tick] = [job]
-                    heapq.heappush(ticks, tick)
+                    late.append((tick, job))
                 else:
-                    bucket.append(job)
-        for due, job in late:
-            self._file(due, job)
+                    self._file(tick, job)
+        for tick, job in late:
+            self._file(tick, job)
         if ticks:
             self._arm(ticks[0])
