@@ -11,6 +11,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -62,30 +63,30 @@ _new_generation = record_builder(Generation)
 
 
 def _prose(rng: random.Random, tokens: int, topic: Sequence[str]) -> str:
-    """Deterministic filler prose of about ``tokens`` tokens mentioning the topic words."""
-    words: list[str] = []
-    append = words.append
+    """Deterministic filler prose of ``tokens`` words mentioning the topic words, in sentences
+    of eight words or more (after the eighth, each word ends its sentence with chance 0.2)."""
+    if tokens <= 0:
+        return "."
     vocab = (*_FILLER, *topic[:6]) if topic else _FILLER
-    # rng.choice(vocab) inlined (the same draws from the same stream): this loop runs once
-    # per word of every prose answer.
-    size = len(vocab)
-    bits = size.bit_length()
-    getrandbits, draw = rng.getrandbits, rng.random
-    sentence_len = 0
-    for _ in range(tokens):
-        pick = getrandbits(bits)
-        while pick >= size:
-            pick = getrandbits(bits)
-        word = vocab[pick]
-        if sentence_len == 0:
-            word = word.capitalize()
-        sentence_len += 1
-        if sentence_len >= 8 and draw() < 0.2:
-            word += "."
-            sentence_len = 0
-        append(word)
-    text = " ".join(words)
-    return text if text.endswith(".") else text + "."
+    # Every prose answer runs this, so no loop per word: one byte per word picks it and one
+    # more says whether it may end a sentence, both mapped through tables in C.
+    picks = rng.getrandbits(8 * tokens).to_bytes(tokens, "little").translate(_PICKS[len(vocab)])
+    words = list(itemgetter(*picks)(vocab)) if tokens > 1 else [vocab[picks[0]]]
+    stops = rng.getrandbits(8 * tokens).to_bytes(tokens, "little").translate(_STOPS)
+    start = 0
+    while start < tokens:
+        words[start] = words[start].capitalize()
+        stop = stops.find(1, start + 7)
+        start = tokens if stop < 0 else stop + 1
+        words[start - 1] += "."
+    return " ".join(words)
+
+
+#: Byte -> index into a vocabulary of n words, for each size a prose vocabulary can have:
+#: near-uniform (each word gets the floor or the ceiling of 256 / n of the byte values).
+_PICKS = {n: bytes(b * n >> 8 for b in range(256)) for n in range(len(_FILLER), len(_FILLER) + 7)}
+#: Byte -> 1 if a word past the eighth of its sentence ends it (51 of 256 values: 0.2).
+_STOPS = bytes(int(b < 51) for b in range(256))
 
 
 def _one_piece(word: str) -> bool:
