@@ -176,7 +176,7 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
     if faults.quota_exhausted is not None:
         return error_plan(INSUFFICIENT_QUOTA, ctx, model=req.model, fault_ids=ids)
     if faults.storm is not None:
-        err = ApiError(
+        storm = ApiError(
             429,
             "Rate limit reached: the service is receiving too many requests. "
             "Please retry after a brief wait.",
@@ -185,7 +185,7 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
             "rate_limit_exceeded",
         )
         return error_plan(
-            err,
+            storm,
             ctx,
             model=req.model,
             fault_ids=ids,
@@ -199,9 +199,9 @@ def plan_chat(req: ChatRequest, ctx: RequestContext, state: ProviderState) -> Re
             rate_limit_error(adm, req.model), ctx, model=req.model, admission=adm, fault_ids=ids
         )
     if faults.error is not None and faults.error.mode in (None, "status"):
-        err = server_error(faults.error.status or 500)
+        failure = server_error(faults.error.status or 500)
         return error_plan(
-            err, ctx, model=req.model, admission=adm, fault_ids=ids, input_tokens=prompt_tokens
+            failure, ctx, model=req.model, admission=adm, fault_ids=ids, input_tokens=prompt_tokens
         )
     base = state.behaviour(spec.behaviour)
     name = pinned or (faults.swap.behaviour if faults.swap else None) or spec.behaviour

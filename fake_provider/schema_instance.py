@@ -38,9 +38,9 @@ def _scalar(kind: str, schema: Mapping[str, Any], rng: random.Random) -> Any:
         high = int(schema.get("maximum", max(low, 100)))
         return rng.randint(low, max(low, high))
     if kind == "number":
-        low = float(schema.get("minimum", 0.0))
-        high = float(schema.get("maximum", max(low, 1000.0)))
-        return round(rng.uniform(low, high), 2)
+        low_f = float(schema.get("minimum", 0.0))
+        high_f = float(schema.get("maximum", max(low_f, 1000.0)))
+        return round(rng.uniform(low_f, high_f), 2)
     if kind == "boolean":
         return rng.random() < 0.5
     if kind == "null":
@@ -119,7 +119,8 @@ def instance_for(
             )
         return out
     if kind == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
+        node = schema.get("items")
+        items: Mapping[str, Any] = node if isinstance(node, Mapping) else {}
         if isinstance(answer, list):
             return [instance_for(items, rng, a, root, depth + 1) for a in answer]
         count = max(int(schema.get("minItems", 1)), 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -286,7 +286,7 @@ def read_for_reply(
     """:func:`read_conversation` for the fake model's reply (hot path): the same reading, but
     ``topic_words`` is a sequence worked out only if the reply reads it."""
     kind, answer, wants_json, keys, tool_call, topic_source = _read(messages, tools)
-    topics = cast("tuple[str, ...]", _TopicWords(topic_source))
+    topics = _TopicWords(topic_source)
     return _new_reading(kind, answer, wants_json, keys, tool_call, topics)
 
 

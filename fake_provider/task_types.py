@@ -6,6 +6,7 @@ grader (``task_grading``) all agree on the names and value shapes defined here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -132,7 +133,7 @@ class Reading:
     wants_json: bool
     json_keys: tuple[str, ...]
     tool_call: tuple[str, dict[str, Any]] | None
-    topic_words: tuple[str, ...]
+    topic_words: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
