@@ -22,6 +22,7 @@ import gevent
 import orjson
 from locust.env import Environment
 
+from simulator.records import TelemetryRecord
 from simulator.workloads.settings import JsonlSink, WorkloadRuntime, WorkloadSettings
 from simulator.workloads.users import (
     ALL_USER_CLASSES,
@@ -58,9 +59,21 @@ def _local(spec: dict[str, Any]) -> None:
     Path(spec["out"] + ".stats.json").write_bytes(orjson.dumps(_stats(env, user_classes)))
 
 
+class _CountingSink(JsonlSink):
+    """The master's sink, counting what reaches it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.received = 0
+
+    def emit(self, record: TelemetryRecord) -> None:
+        super().emit(record)
+        self.received += 1
+
+
 def _master(spec: dict[str, Any]) -> None:
     settings = WorkloadSettings.from_json(spec["settings"])
-    sink = JsonlSink(spec["out"])
+    sink = _CountingSink(spec["out"])
     env = Environment(user_classes=apply_mix(settings), host=spec["url"])
     runtime = WorkloadRuntime(settings=settings, t0_unix=time.time(), sink=sink)
     env.gameday = runtime  # type: ignore[attr-defined]
@@ -76,6 +89,10 @@ def _master(spec: dict[str, Any]) -> None:
     send_setup(runner, runtime)
     runner.start(spec["users"], spawn_rate=spec["spawn_rate"])
     gevent.sleep(spec["run_s"])
+    # On a loaded machine the worker may start late: run on until enough records came in.
+    deadline = time.monotonic() + 30
+    while sink.received < spec.get("min_records", 0) and time.monotonic() < deadline:
+        gevent.sleep(0.2)
     if spec["flow"] == "stop":
         runner.stop()
     runner.quit()

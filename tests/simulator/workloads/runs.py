@@ -62,8 +62,12 @@ def run_distributed(
     flow: str,
     users: int = 5,
     run_s: float = 4.0,
+    min_records: int = 0,
 ) -> tuple[list[TelemetryRecord], dict[str, Any]]:
-    """A master child with one worker grandchild: (master's records, worker's counts)."""
+    """A master child with one worker grandchild: (master's records, worker's counts).
+
+    The run lasts ``run_s``, then on (up to 30 s more) until the master has ``min_records``.
+    """
     count_out = Path(str(out) + ".worker.json")
     spec = {
         "mode": "master",
@@ -75,6 +79,7 @@ def run_distributed(
         "out": str(out),
         "count_out": str(count_out),
         "flow": flow,
+        "min_records": min_records,
     }
     run_child(spec)
     return list(read_jsonl(out)), orjson.loads(count_out.read_bytes())

@@ -148,7 +148,7 @@ def test_every_worker_record_reaches_the_master(
 ) -> None:
     settings = make_settings()
     records, worker = run_distributed(
-        provider(fast_config()), settings, tmp_path / "t.jsonl", flow=flow, run_s=4
+        provider(fast_config()), settings, tmp_path / "t.jsonl", flow=flow, run_s=4, min_records=21
     )
     assert worker["emitted"] > 20
     assert len(records) == worker["emitted"] == worker["forwarded"]
