@@ -10,9 +10,10 @@ of the per-round ratios. Target: ratio >= 0.5.
 
 With ``--shared-core`` every server is loaded at once, all on the server core, which the
 kernel splits evenly between them: a swing in the host's speed then hits every server alike,
-and a round's ratio is the ratio of their costs per request. Such rounds agree to about 2 %
-where alternating ones differ by up to 20 %, which is what a before/after comparison of a
-few per cent needs (``--compare-tree``).
+and a round's ratio is the ratio of their costs per request while sharing a core (a little
+lower for the server with the larger working set, whose caches the other evicts). Such
+rounds agree to about 2 % where alternating ones differ by up to 20 %, which is what a
+before/after comparison of a few per cent needs (``--compare-tree``).
 
 Run: ``python benchmarks/provider_throughput.py`` (about a minute). Exit 0 unless the
 harness itself failed (a server did not start, wrk missing, error responses).
@@ -115,15 +116,17 @@ def run_wrks(
         )
         for url in urls
     }
-    results = {}
-    for url, proc in procs.items():
+    outputs = {}
+    for url, proc in procs.items():  # every wrk is waited for before any is judged
         try:
-            stdout, stderr = proc.communicate(timeout=seconds + 60)
+            outputs[url] = proc.communicate(timeout=seconds + 60)
         except subprocess.TimeoutExpired:
             proc.kill()
-            stdout, stderr = proc.communicate()
-        results[url] = _summary(url, proc.returncode, stdout, stderr)
-    return results
+            outputs[url] = proc.communicate()
+    return {
+        url: _summary(url, procs[url].returncode, stdout, stderr)
+        for url, (stdout, stderr) in outputs.items()
+    }
 
 
 def _summary(url: str, returncode: int, stdout: str, stderr: str) -> dict[str, float]:

@@ -64,7 +64,8 @@ _new_generation = record_builder(Generation)
 
 def _prose(rng: random.Random, tokens: int, topic: Sequence[str]) -> str:
     """Deterministic filler prose of ``tokens`` words mentioning the topic words, in sentences
-    of eight words or more (after the eighth, each word ends its sentence with chance 0.2)."""
+    of eight words or more (after the eighth, each word ends its sentence with chance 0.2;
+    the last sentence is cut short where the words run out)."""
     if tokens <= 0:
         return "."
     vocab = (*_FILLER, *topic[:6]) if topic else _FILLER
