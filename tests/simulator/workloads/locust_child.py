@@ -91,7 +91,7 @@ def _master(spec: dict[str, Any]) -> None:
     gevent.sleep(spec["run_s"])
     # On a loaded machine the worker may start late: run on until enough records came in.
     deadline = time.monotonic() + 30
-    while sink.received < spec.get("min_records", 0) and time.monotonic() < deadline:
+    while sink.received < spec["min_records"] and time.monotonic() < deadline:
         gevent.sleep(0.2)
     if spec["flow"] == "stop":
         runner.stop()
