@@ -146,8 +146,10 @@ _M = TypeVar("_M", Counter, Gauge, Histogram)
 class Registry:
     """An ordered set of metrics rendered together."""
 
-    def __init__(self) -> None:
+    def __init__(self, before_render: Callable[[], None] | None = None) -> None:
         self.metrics: list[Metric] = []
+        #: Brings the values up to date (e.g. counts updates batched on the hot path).
+        self.before_render = before_render
 
     def add(self, metric: _M) -> _M:
         """Register ``metric`` and return it."""
@@ -156,6 +158,8 @@ class Registry:
 
     def render(self) -> str:
         """The whole registry in Prometheus text format."""
+        if self.before_render is not None:
+            self.before_render()
         lines: list[str] = []
         for m in self.metrics:
             lines.append(f"# HELP {m.name} {m.help}")
