@@ -44,3 +44,18 @@ def test_truth_log_lines_read_back_as_records(tmp_path: Path) -> None:
     lines = (tmp_path / "truth.jsonl").read_bytes().splitlines()
     assert [TruthRecord.from_json(orjson.loads(line)) for line in lines] == records
     assert all(orjson.loads(line)["schema_version"] == 1 for line in lines)
+
+
+def test_every_record_is_written_in_order_across_batches_and_flushes(tmp_path: Path) -> None:
+    """Records are serialised in batches: a flush between batches, mid-batch or at close
+    still writes every record once, in the order appended."""
+    log = TruthLog(tmp_path / "truth.jsonl")
+    records = [_record(request_id=f"req_{i:014x}", t=i * 0.5) for i in range(700)]
+    for i, record in enumerate(records):
+        log.append(record)
+        if i in (10, 255, 256, 600):
+            log.flush()
+    log.close()
+    data = (tmp_path / "truth.jsonl").read_bytes()
+    assert data == b"".join(dumps_truth(r) for r in records)
+    assert log.written == len(records)
