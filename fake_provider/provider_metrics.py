@@ -52,7 +52,8 @@ def _observe_all(row: list[float], bounds: tuple[float, ...], values: Sequence[f
 
 
 class ProviderMetrics:
-    """Every series the provider exports, updated once per answered request."""
+    """Every series the provider exports: the running gauge moves as requests start and
+    finish; everything else counts finished answers in batches, up to date at every render."""
 
     def __init__(self, state: ProviderState, clock: Callable[[], float] = time.time) -> None:
         self.registry = Registry(before_render=self.count_pending)
