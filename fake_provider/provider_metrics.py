@@ -16,7 +16,7 @@ from fake_provider.state import ProviderState
 
 #: Answers counted together: the counting then runs as a few C-level passes over the batch
 #: instead of a dozen dict and list updates in Python per answer.
-_BATCH = 256
+_BATCH = 64
 _MODEL_STATUS = attrgetter("model", "status")
 _STATUS_ENDPOINT = attrgetter("status", "endpoint")
 _CHAT_ANSWER = (200, "chat")

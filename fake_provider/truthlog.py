@@ -12,7 +12,7 @@ from fake_provider.records import TRUTH_SCHEMA_VERSION, TruthRecord
 
 _SCHEMA_TAIL = b',"schema_version":%d}\n' % TRUTH_SCHEMA_VERSION
 #: Records serialised together (a few tens of kilobytes of lines).
-_BATCH = 256
+_BATCH = 64
 
 
 def dumps_truth(record: TruthRecord) -> bytes:

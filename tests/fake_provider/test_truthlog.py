@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 
 from fake_provider.records import TruthRecord
-from fake_provider.truthlog import TruthLog, dumps_truth
+from fake_provider.truthlog import _BATCH, TruthLog, dumps_truth
 
 
 def _record(**overrides: object) -> TruthRecord:
@@ -50,10 +50,10 @@ def test_every_record_is_written_in_order_across_batches_and_flushes(tmp_path: P
     """Records are serialised in batches: a flush between batches, mid-batch or at close
     still writes every record once, in the order appended."""
     log = TruthLog(tmp_path / "truth.jsonl")
-    records = [_record(request_id=f"req_{i:014x}", t=i * 0.5) for i in range(700)]
+    records = [_record(request_id=f"req_{i:014x}", t=i * 0.5) for i in range(7 * _BATCH + 3)]
     for i, record in enumerate(records):
         log.append(record)
-        if i in (10, 255, 256, 600):
+        if i in (10, _BATCH - 1, _BATCH, 5 * _BATCH + 7):
             log.flush()
     log.close()
     data = (tmp_path / "truth.jsonl").read_bytes()
