@@ -146,10 +146,7 @@ class ProviderMetrics:
 
     def answered(self, plan: ResponsePlan) -> None:
         """A request answered at once: :meth:`started` then :meth:`finished`, in one step."""
-        truth = plan.truth
-        if truth.model not in self._models:
-            self._series(truth.model)
-        self._pend(truth)
+        self._pend(plan.truth)  # its model's series (and gauges) are made when counted
 
     def _pend(self, truth: TruthRecord) -> None:
         pending = self._pending
