@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 import orjson
+from mypy_extensions import mypyc_attr
 
 from fake_provider.provider_metrics import ProviderMetrics
 from fake_provider.records import ResponsePlan, TruthRecord
@@ -61,6 +62,7 @@ def deliver(plan: ResponsePlan, exchange: Exchange, arrived: float, rec: Recorde
     return DEFERRED
 
 
+@mypyc_attr(native_class=False)
 class _Delivery:
     """Bookkeeping shared by the timed renderings: record once, notice the client leaving."""
 
@@ -88,6 +90,7 @@ class _Delivery:
         self._record(abandoned=True)
 
 
+@mypyc_attr(native_class=False)
 class _Delayed(_Delivery):
     """A whole answer after ``delay_s``, a hang ended by a 504, or a body cut in half."""
 
@@ -125,6 +128,7 @@ class _Delayed(_Delivery):
         self._record()
 
 
+@mypyc_attr(native_class=False)
 class _Stream(_Delivery):
     """SSE chunks at their planned offsets, written by the pacer.
 

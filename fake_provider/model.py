@@ -15,6 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
+from mypy_extensions import mypyc_attr
 
 from fake_provider.config import BehaviourProfile
 from fake_provider.record_builder import record_builder
@@ -44,6 +45,7 @@ class Modifiers:
     loop_pattern: str | None = None
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class Generation:
     """One completion before timing: text or tool calls, pieces as streamed, token count."""

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import orjson
+from mypy_extensions import mypyc_attr
 
 from fake_provider.config import Fault
 from fake_provider.errors import ApiError
@@ -20,6 +21,7 @@ from fake_provider.state import ProviderState
 from fake_provider.timeline import stable_hash64
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     """Who sent a request and when, plus the client's idempotency hints."""
@@ -57,6 +59,7 @@ def session_key(state: ProviderState, ctx: RequestContext, user: str | None) -> 
     return stable_hash64(state.config.seed, "session", name) if name else None
 
 
+@mypyc_attr(native_class=False)
 class _RequestRandom(random.Random):
     """``random.Random(key)`` for an integer key, seeded by the C seed directly: the same
     state and draws without ``Random.__init__`` and ``Random.seed`` in Python."""

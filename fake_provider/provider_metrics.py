@@ -10,6 +10,8 @@ from functools import reduce
 from itertools import compress, repeat
 from operator import add, attrgetter
 
+from mypy_extensions import mypyc_attr
+
 from fake_provider.metrics import TOKEN_BUCKETS, Counter, Gauge, Histogram, LabelValues, Registry
 from fake_provider.records import ResponsePlan, TruthRecord
 from fake_provider.state import ProviderState
@@ -28,6 +30,7 @@ _TTFT = attrgetter("planned_ttft_s")
 _LATENCY = attrgetter("planned_latency_s")
 
 
+@mypyc_attr(native_class=False)
 class _ModelSeries:
     """One model's label tuples and chat histogram rows, made once and reused: a new tuple
     per update costs a hash and an element-wise comparison on every dict access."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from fake_provider.config import RateLimits
 from fake_provider.record_builder import record_builder
 
@@ -34,6 +36,7 @@ class _Bucket:
         return (self.capacity - self.level) * 60.0 / self.capacity
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class Admission:
     """The limiter's answer for one request, with everything the headers need."""
@@ -55,6 +58,7 @@ class Admission:
 _new_admission = record_builder(Admission)
 
 
+@mypyc_attr(native_class=False)
 class RateLimiter:
     """Token buckets per API key; admission costs one request and prompt + max_tokens tokens.
 

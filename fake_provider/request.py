@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from mypy_extensions import mypyc_attr
 
 from fake_provider.errors import ApiError
 from fake_provider.record_builder import record_builder
@@ -20,6 +21,7 @@ _TOOL_CHOICES = frozenset({"none", "auto", "required"})
 _FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
     """A validated ``POST /v1/chat/completions`` body."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+from mypy_extensions import mypyc_attr
 
 from fake_provider.lazy import LazyStrings
 from fake_provider.record_builder import record_builder
@@ -252,6 +253,7 @@ def _offered_tools(tools: Sequence[Mapping[str, Any]]) -> frozenset[str]:
     return frozenset(names)
 
 
+@mypyc_attr(native_class=False)
 class _TopicWords(LazyStrings):
     """:func:`_topic_words` of a text, worked out on first use: most replies (JSON, a stated
     answer) never read them."""

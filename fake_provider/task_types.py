@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from mypy_extensions import mypyc_attr
+
 TaskKind = Literal["extract", "classify", "chat", "agent", "rag"]
 TASK_KINDS: tuple[str, ...] = get_args(TaskKind)
 JsonMode = Literal["schema", "instruction", "none"]
@@ -124,6 +126,7 @@ class Task:
     expected_call: tuple[str, dict[str, Any]] | None = None
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What the fake model recovers from a conversation."""

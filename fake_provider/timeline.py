@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from fake_provider.config import PROVIDER_FAULT_KINDS, Fault
 
 _MASK64 = (1 << 64) - 1
@@ -62,6 +64,7 @@ class _Window(NamedTuple):
     salt: int
 
 
+@mypyc_attr(native_class=False)
 class Timeline:
     """The provider-side faults of a run, queried per request.
 

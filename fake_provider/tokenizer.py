@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from mypy_extensions import mypyc_attr
+
 from fake_provider.lazy import LazyStrings
 
 _PIECE = re.compile(r" ?[A-Za-z]{1,10}| ?\d{1,3}| ?[^\sA-Za-z\d]|\s+")
@@ -143,6 +145,7 @@ def count_tokens(text: str) -> int:
     )
 
 
+@mypyc_attr(native_class=False)
 class TokenPieces(LazyStrings):
     """The token pieces of ``text``, split on first read: ``len()`` alone only counts them.
 
@@ -174,6 +177,7 @@ class TokenPieces(LazyStrings):
         return tuple(split_tokens(self.text))
 
 
+@mypyc_attr(native_class=False)
 class TokenCounter:
     """Counts tokens with a bounded memo, since system prompts and tool specs repeat.
 
