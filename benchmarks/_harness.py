@@ -64,6 +64,9 @@ def server_process(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def _wait_for_url(proc: subprocess.Popen[str], name: str, timeout_s: float) -> str:
