@@ -6,6 +6,7 @@ run, so the figure it prints is a ratio that survives a noisy or different machi
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import random
@@ -126,3 +127,36 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(q / 100.0 * len(ordered) + 0.5) - 1))
     return ordered[rank]
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--provider-tree`` and ``--build``: which checkout's provider runs, and how built."""
+    parser.add_argument(
+        "--provider-tree",
+        type=Path,
+        default=REPO,
+        help="run the provider from this checkout (e.g. a worktree of an older commit)",
+    )
+    parser.add_argument(
+        "--build",
+        choices=("wheel", "source"),
+        default="wheel",
+        help="run the provider as its wheel installs it, mypyc-compiled (default; built once "
+        "per source, about a minute), or from the checkout's pure-Python sources (as an "
+        "editable install runs it, and the only choice for checkouts without setup.py)",
+    )
+
+
+def provider_home(args: argparse.Namespace) -> Path:
+    """Where the provider runs from for ``args`` (see :func:`add_build_arguments`)."""
+    tree: Path = args.provider_tree
+    if args.build == "source":
+        return tree
+    if not (tree / "setup.py").is_file():
+        raise HarnessError(f"{tree} has no setup.py to build a wheel from: use --build source")
+    from benchmarks._native import NativeBuildError, native_site
+
+    try:
+        return native_site(tree)
+    except NativeBuildError as exc:
+        raise HarnessError(str(exc)) from None

@@ -15,6 +15,9 @@ head. The baseline is a minimal
 aiohttp SSE handler sleeping to the same schedule, measured with the same client in the same
 run; the ratios compare the two. Target: provider p99 error under 5 ms.
 
+The provider runs from its mypyc-compiled wheel unless ``--build source`` (see
+``provider_throughput.py``).
+
 Run: ``python benchmarks/provider_streaming.py`` (about a minute). Exit 0 unless the
 harness itself failed.
 """
@@ -42,9 +45,11 @@ from benchmarks._harness import (
     REPO,
     SERVER_CPU,
     HarnessError,
+    add_build_arguments,
     median,
     percentile,
     pinned,
+    provider_home,
     python_server,
     server_process,
     task_bodies,
@@ -291,7 +296,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     }  # fmt: skip
     rounds: list[dict[str, dict[str, float]]] = []
     with contextlib.ExitStack() as stack:
-        trees = {"baseline": REPO, "provider": args.provider_tree}
+        trees = {"baseline": REPO, "provider": provider_home(args)}
         urls = {
             name: stack.enter_context(server_process(argv, name, tree=trees[name]))
             for name, argv in servers.items()
@@ -324,12 +329,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds before measuring")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument(
-        "--provider-tree",
-        type=Path,
-        default=REPO,
-        help="run the provider from this checkout (e.g. a worktree of an older commit)",
-    )
+    add_build_arguments(parser)
     parser.add_argument(
         "--connections",
         choices=("keep-alive", "new"),

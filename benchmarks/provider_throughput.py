@@ -15,8 +15,14 @@ lower for the server with the larger working set, whose caches the other evicts)
 rounds agree to about 2 % where alternating ones differ by up to 20 %, which is what a
 before/after comparison of a few per cent needs (``--compare-tree``).
 
-Run: ``python benchmarks/provider_throughput.py`` (about a minute). Exit 0 unless the
-harness itself failed (a server did not start, wrk missing, error responses).
+The provider runs as ``pip install`` installs it: the wheel, whose per-request modules are
+compiled with mypyc (``setup.py``; built once per source by ``benchmarks/_native.py``).
+``--build source`` runs the pure-Python sources instead, as an editable install does; so does
+``--compare-tree``, which can also name this checkout to measure both builds in the same rounds.
+
+Run: ``python benchmarks/provider_throughput.py`` (about a minute, plus a minute the first
+time to build the wheel). Exit 0 unless the harness itself failed (a server did not start,
+wrk missing, error responses, the wheel would not build).
 """
 
 from __future__ import annotations
@@ -40,8 +46,10 @@ from benchmarks._harness import (
     REPO,
     SERVER_CPU,
     HarnessError,
+    add_build_arguments,
     median,
     pinned,
+    provider_home,
     python_server,
     server_process,
     task_bodies,
@@ -153,6 +161,7 @@ def _provider_argv(tmp: Path, name: str) -> list[str]:
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     """Warm up, then rounds over the servers in rotating order; per-round figures and medians."""
+    home = provider_home(args)
     bodies = tmp / "bodies.jsonl"
     bodies.write_bytes(b"\n".join(orjson.dumps(b) for b in task_bodies(args.bodies)) + b"\n")
     script = tmp / "rotate.lua"
@@ -162,7 +171,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
     )
     servers = [
         ("baseline", baseline, REPO),
-        ("provider", _provider_argv(tmp, "provider"), args.provider_tree),
+        ("provider", _provider_argv(tmp, "provider"), home),
     ]
     if args.compare_tree is not None:
         servers.append(("before", _provider_argv(tmp, "before"), args.compare_tree))
@@ -214,14 +223,10 @@ def main() -> int:
     parser.add_argument(
         "--compare-tree",
         type=Path,
-        help="also measure the provider of this checkout in the same rounds (before/after)",
+        help="also measure the pure-Python sources of this checkout in the same rounds "
+        "(before/after, or this checkout's sources against its wheel)",
     )
-    parser.add_argument(
-        "--provider-tree",
-        type=Path,
-        default=REPO,
-        help="run the provider from this checkout (e.g. a worktree of an older commit)",
-    )
+    add_build_arguments(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("error: wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -236,10 +241,12 @@ def main() -> int:
         print("error: the provider wrote no truth records", file=sys.stderr)
         return 3
     print(f"baseline (minimal aiohttp handler): {result['baseline_rps']:.0f} req/s (median)")
-    print(f"provider:                           {result['provider_rps']:.0f} req/s (median)")
+    label = f"provider ({args.build} build):"
+    print(f"{label:36s}{result['provider_rps']:.0f} req/s (median)")
     if "before_ratio" in result:
-        print(f"provider from {args.compare_tree}: {result['before_rps']:.0f} req/s (median), "
-              f"ratio {result['before_ratio']:.3f}")  # fmt: skip
+        before, ratio = result["before_rps"], result["before_ratio"]
+        print(f"provider from {args.compare_tree} (source): {before:.0f} req/s (median), "
+              f"ratio {ratio:.3f}")  # fmt: skip
     verdict = "meets" if result["ratio"] >= TARGET_RATIO else "misses"
     print(f"ratio provider/baseline: {result['ratio']:.3f} ({verdict} target >= {TARGET_RATIO})")
     if args.json is not None:
