@@ -15,6 +15,7 @@ answers, truth records and metrics with the pure-Python ones.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from setuptools import setup
 
@@ -29,7 +30,7 @@ COMPILED = (
 )  # fmt: skip
 
 
-def _ext_modules() -> list:
+def _ext_modules() -> list[Any]:
     if os.environ.get("LLM_GAMEDAY_COMPILE") != "1":
         return []
     from mypyc.build import mypycify

@@ -1,7 +1,8 @@
 """setuptools' build backend, deciding whether a wheel is compiled (see ``setup.py``).
 
 ``LLM_GAMEDAY_COMPILE``: ``auto`` (the default) compiles a wheel when a C compiler is on the
-PATH, ``1`` always compiles (failing without one), ``0`` never does. Editable installs are
+PATH and Python's headers are installed, ``1`` always compiles (failing without them), ``0``
+never does. Editable installs are
 never compiled.
 """
 
@@ -26,7 +27,8 @@ def _compiling() -> bool:
     if choice in ("1", "yes", "true"):
         return True
     compiler = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-    return shutil.which(compiler.split()[0]) is not None
+    headers = os.path.join(sysconfig.get_paths()["include"], "Python.h")
+    return shutil.which(compiler.split()[0]) is not None and os.path.exists(headers)
 
 
 def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) -> list[str]:
