@@ -2,8 +2,7 @@
 
 ``LLM_GAMEDAY_COMPILE``: ``auto`` (the default) compiles a wheel when a C compiler is on the
 PATH and Python's headers are installed, ``1`` always compiles (failing without them), ``0``
-never does. Editable installs are
-never compiled.
+never does. Editable installs are never compiled.
 """
 
 from __future__ import annotations
