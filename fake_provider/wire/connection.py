@@ -164,10 +164,15 @@ class Connection(asyncio.Protocol):
     # -- the exchange's link ------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
-        """Send bytes unless the connection is gone."""
+        """Send bytes unless the connection is gone (at the end of the server's turn, when
+        written during one: see :meth:`HttpServer.want_turn`)."""
         transport = self._transport
         if transport is not None and not self._closed and not transport.is_closing():
-            transport.write(data)
+            outbox = self._server.outbox
+            if outbox is None:
+                transport.write(data)
+            else:
+                outbox.append((transport, data))
 
     def date_line(self) -> bytes:
         """The cached ``date`` header line."""
@@ -190,6 +195,7 @@ class Connection(asyncio.Protocol):
 
     def abort(self) -> None:
         """Drop the connection without a goodbye (a cut answer, or shutdown)."""
+        self._server.send_outbox()  # a cut answer's bytes go out before the reset
         self._closed = True
         self._pending.clear()
         self._active = None
@@ -200,6 +206,7 @@ class Connection(asyncio.Protocol):
 
     def close(self) -> None:
         """Close once buffered bytes are written."""
+        self._server.send_outbox()  # this connection's answers go out before the close
         self._closed = True
         self._pending.clear()
         if self._transport is not None:

@@ -74,11 +74,15 @@ class Pacer:
         else:
             bucket.append(job)
 
+    def due(self) -> bool:
+        """Whether a job is due now (what :meth:`poll` would run)."""
+        ticks = self._ticks
+        return bool(ticks) and ticks[0] * self._tick_s <= self.clock() + self._slack_s
+
     def poll(self) -> None:
         """Run what is due now, between other work (the server calls this after each
         request it answers, so a burst of requests does not hold streams back)."""
-        ticks = self._ticks
-        if ticks and ticks[0] * self._tick_s <= self.clock() + self._slack_s:
+        if self.due():
             self._fire()
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_provider.config import Fault
 from fake_provider.wire import HttpServer, Pacer, Request, Response, Router
 from fake_provider.wire.exchange import Exchange
 from tests.support import fast_config, running_provider
@@ -106,6 +107,38 @@ def test_keep_alive_and_pipelined_requests_are_answered_in_order() -> None:
         status, headers, _ = reader.response()
         assert status == 200 and headers["connection"] == "close"
         assert reader.closed()
+
+
+def test_answers_held_to_the_end_of_a_turn_go_out_in_order_before_a_close() -> None:
+    with running_provider(fast_config(latency_scale=0.0)) as url, _connect(url) as sock:
+        # Answered in one turn; the second asks to close, so the third is never answered.
+        sock.sendall(
+            _request("POST", "/v1/chat/completions", _CHAT)
+            + _request("GET", "/healthz", headers={"Connection": "close"})
+            + _request("GET", "/v1/models")
+        )
+        reader = _Reader(sock)
+        first, second = reader.response(), reader.response()
+        assert first[0] == 200 and json.loads(first[2])["object"] == "chat.completion"
+        assert second[0] == 200 and second[1]["connection"] == "close"
+        assert reader.closed()
+
+
+def test_a_cut_answer_sends_its_first_bytes_before_the_reset() -> None:
+    cut = Fault("cut-1", "server_error", 0.0, 3600.0, mode="stream_cut")
+    config = fast_config(latency_scale=0.0, faults=(cut,))
+    with running_provider(config) as url, _connect(url) as sock:
+        sock.sendall(_request("POST", "/v1/chat/completions", _CHAT))
+        reader = _Reader(sock)
+        head = reader._until(b"\r\n\r\n").decode("latin-1")
+        assert head.startswith("HTTP/1.1 200")
+        length = int(head.lower().split("content-length: ")[1].split("\r\n")[0])
+        try:
+            while reader._fill():
+                pass
+        except ConnectionResetError:
+            pass
+        assert 0 < len(reader.buf) < length
 
 
 def test_chunked_upload_is_read_and_an_oversized_one_is_413_on_a_live_connection() -> None:
