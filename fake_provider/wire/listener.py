@@ -71,11 +71,12 @@ class HttpServer:
         the next request in line has waited over ``_TURNS_MAX_WAIT_S``: an answer's head is
         never held back for long, yet a loop that keeps up is not held up answering.
 
-        What a slice writes goes out at its end, in order (and before any stream's chunks
-        fall due, and before a connection closes): every write to a client that sleeps
-        waiting for it wakes it, and on a VM that wake-up is most of what the write costs the
-        writer; a client reading many connections (a load generator, an SDK's pool) is then
-        woken once per slice rather than once per answer.
+        The answers a slice writes go out at its end, in order (or earlier: before stream
+        chunks that fall due, which go out at once, and before a connection closes or is
+        reset). Every write to a client that sleeps waiting for it wakes it, and on a VM
+        that wake-up is most of what the write costs the writer; a client reading many
+        connections (a load generator, an SDK's pool) is then woken once per slice rather
+        than once per answer.
         """
         self._turns.append(conn)
         if self._turns_handle is None:
@@ -96,7 +97,9 @@ class HttpServer:
                     conn.abort()
                 if pacer is not None and pacer.due():
                     self.send_outbox()
+                    self.outbox = None  # chunks due now go out at once
                     pacer.poll()
+                    self.outbox = []
                 now = time.monotonic()
                 if now >= deadline:
                     self.send_outbox()
